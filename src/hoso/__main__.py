@@ -1,0 +1,3 @@
+from hoso.cli import main
+
+main()

@@ -1,0 +1,186 @@
+"""Vietnamese and English text: error messages by stable code, and UI strings by key.
+
+A plain catalogue in code, rather than gettext files: two languages, type-checked, and a test
+asserts every key has both. Formatting uses ``str.format`` with the error's details.
+"""
+
+from typing import Any, Literal
+
+Locale = Literal["vi", "en"]
+LOCALES: tuple[Locale, ...] = ("vi", "en")
+DEFAULT_LOCALE: Locale = "vi"
+
+# Error messages, keyed by HosoError.code or FieldError.code.
+ERRORS: dict[str, dict[Locale, str]] = {
+    "invalid": {"vi": "Yêu cầu không hợp lệ.", "en": "The request is invalid."},
+    "not_found": {"vi": "Không tìm thấy.", "en": "Not found."},
+    "conflict": {"vi": "Xung đột dữ liệu.", "en": "The request conflicts with existing data."},
+    "forbidden": {"vi": "Bạn không có quyền làm việc này.", "en": "You may not do this."},
+    "unauthenticated": {"vi": "Cần đăng nhập.", "en": "Authentication is required."},
+    "unavailable": {
+        "vi": "Dịch vụ tạm thời không sẵn sàng, vui lòng thử lại.",
+        "en": "The service is temporarily unavailable; please retry.",
+    },
+    "permission_denied": {
+        "vi": "Bạn không có quyền thực hiện thao tác này ({permission}).",
+        "en": "You do not have permission to do this ({permission}).",
+    },
+    "validation_failed": {
+        "vi": "Dữ liệu chưa hợp lệ, vui lòng kiểm tra các trường được đánh dấu.",
+        "en": "Some fields are invalid; please check the marked fields.",
+    },
+    "malformed_json": {
+        "vi": "Nội dung gửi lên không phải JSON hợp lệ.",
+        "en": "The request body is not valid JSON.",
+    },
+    "route_not_found": {"vi": "Không có địa chỉ này.", "en": "There is no such address."},
+    "method_not_allowed": {
+        "vi": "Phương thức không được hỗ trợ ở địa chỉ này.",
+        "en": "This method is not allowed here.",
+    },
+    "internal_error": {
+        "vi": "Đã có lỗi hệ thống; dữ liệu của bạn không bị thay đổi.",
+        "en": "An internal error occurred; your data was not changed.",
+    },
+    "embedded_database_failed": {
+        "vi": "Không khởi động được cơ sở dữ liệu nhúng trong {data_dir}: {reason}",
+        "en": "The embedded database in {data_dir} could not start: {reason}",
+    },
+    "profile_not_found": {
+        "vi": "Không tìm thấy khách hàng {profile_id}.",
+        "en": "Customer {profile_id} does not exist.",
+    },
+    "identifier_not_found": {
+        "vi": "Không tìm thấy định danh {identifier_id} của khách hàng này.",
+        "en": "Identifier {identifier_id} is not on this customer.",
+    },
+    "attribute_not_found": {"vi": "Không có trường {key}.", "en": "There is no field {key}."},
+    "attribute_key_taken": {
+        "vi": "Trường tùy chỉnh {key} đã tồn tại.",
+        "en": "The custom field {key} already exists.",
+    },
+    "order_external_id_taken": {
+        "vi": "Đơn hàng {external_id} ({channel}) đã tồn tại.",
+        "en": "Order {external_id} ({channel}) already exists.",
+    },
+    "stale_profile": {
+        "vi": "Hồ sơ đã được người khác sửa (phiên bản {version}); hãy tải lại rồi sửa tiếp.",
+        "en": "Someone else changed this profile (version {version}); reload and edit again.",
+    },
+    "workspace_not_found": {"vi": "Không tìm thấy không gian làm việc.",
+                            "en": "Workspace not found."},
+    "user_not_found": {"vi": "Không tìm thấy người dùng.", "en": "User not found."},
+    "user_email_taken": {
+        "vi": "Email {email} đã được dùng cho một tài khoản khác.",
+        "en": "The email {email} is already used by another account.",
+    },
+    "invalid_credentials": {
+        "vi": "Email hoặc mật khẩu không đúng.",
+        "en": "Wrong email or password.",
+    },
+    "invalid_api_key": {
+        "vi": "Khóa API không hợp lệ hoặc đã bị thu hồi.",
+        "en": "The API key is invalid or revoked.",
+    },
+    "unknown_scope": {"vi": "Phạm vi không tồn tại: {scopes}.", "en": "Unknown scopes: {scopes}."},
+    "csrf_failed": {
+        "vi": "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ; vui lòng tải lại trang.",
+        "en": "Your session expired or the form is invalid; please reload the page.",
+    },
+    # Field errors
+    "required": {"vi": "Trường này là bắt buộc.", "en": "This field is required."},
+    "invalid_phone": {
+        "vi": "Số điện thoại không hợp lệ: {value}.",
+        "en": "Invalid phone number: {value}.",
+    },
+    "placeholder_phone": {
+        "vi": "Số điện thoại giả/để trống: {value}.",
+        "en": "Placeholder phone number: {value}.",
+    },
+    "invalid_email": {"vi": "Email không hợp lệ.", "en": "Invalid email address."},
+    "placeholder_email": {
+        "vi": "Email giả/để trống: {value}.",
+        "en": "Placeholder email address: {value}.",
+    },
+    "invalid_date": {
+        "vi": "Ngày không hợp lệ: {value} (dùng dạng ngày/tháng/năm).",
+        "en": "Invalid date: {value} (use day/month/year).",
+    },
+    "birth_date_in_future": {
+        "vi": "Ngày sinh {value} nằm trong tương lai.",
+        "en": "Birth date {value} is in the future.",
+    },
+    "birth_date_too_old": {
+        "vi": "Ngày sinh {value} quá xa (hơn 120 năm).",
+        "en": "Birth date {value} is more than 120 years ago.",
+    },
+    "out_of_range": {
+        "vi": "Giá trị phải từ {min} đến {max}.",
+        "en": "The value must be between {min} and {max}.",
+    },
+    "profile_needs_name_or_contact": {
+        "vi": "Cần ít nhất họ tên, số điện thoại hoặc email.",
+        "en": "Give at least a name, a phone number or an email.",
+    },
+    "unknown_attribute": {
+        "vi": "Trường tùy chỉnh {key} chưa được định nghĩa.",
+        "en": "The custom field {key} is not defined.",
+    },
+    "invalid_attribute_value": {
+        "vi": "Giá trị không đúng kiểu {type}.",
+        "en": "The value is not a valid {type}.",
+    },
+    "enum_needs_options": {
+        "vi": "Trường dạng danh sách cần ít nhất một lựa chọn.",
+        "en": "A list field needs at least one option.",
+    },
+    "discount_exceeds_subtotal": {
+        "vi": "Chiết khấu lớn hơn tổng tiền hàng.",
+        "en": "The discount exceeds the subtotal.",
+    },
+    "weak_password": {
+        "vi": "Mật khẩu cần ít nhất {min} ký tự.",
+        "en": "The password needs at least {min} characters.",
+    },
+    "wrong_type": {"vi": "Sai kiểu dữ liệu.", "en": "Wrong type."},
+    "too_long": {"vi": "Quá dài.", "en": "Too long."},
+    "too_short": {"vi": "Quá ngắn.", "en": "Too short."},
+    "not_allowed": {"vi": "Giá trị không được phép.", "en": "This value is not allowed."},
+    "unexpected_field": {"vi": "Trường không được hỗ trợ.", "en": "Unexpected field."},
+}
+
+
+def message(code: str, locale: Locale, params: dict[str, Any] | None = None) -> str:
+    """Render the message of an error code in ``locale``; falls back to the generic text."""
+    entry = ERRORS.get(code) or ERRORS["invalid"]
+    template = entry[locale]
+    try:
+        return template.format(**(params or {}))
+    except (KeyError, IndexError, ValueError):
+        return template.split("{", 1)[0].rstrip(" :(") + "."
+
+
+def negotiate(accept_language: str | None, default: Locale = DEFAULT_LOCALE) -> Locale:
+    """Pick vi or en from an Accept-Language header (quality values honoured)."""
+    if not accept_language:
+        return default
+    best: tuple[float, Locale] | None = None
+    for part in accept_language.split(","):
+        tag, _, params = part.strip().partition(";")
+        lang = tag.strip().lower().split("-")[0]
+        if lang not in LOCALES:
+            continue
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if best is None or quality > best[0]:
+            best = (quality, lang)  # type: ignore[assignment]  # narrowed by LOCALES check
+    return best[1] if best else default
+
+
+def as_locale(value: str | None, default: Locale = DEFAULT_LOCALE) -> Locale:
+    """Coerce a stored or requested language code to a supported locale."""
+    return value if value in LOCALES else default  # type: ignore[return-value]

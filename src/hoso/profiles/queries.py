@@ -1,0 +1,347 @@
+"""Read side of profiles: loading, keyset lists, search and the timeline (SQL first)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Row, and_, func, literal, or_, select, text, union_all
+from sqlalchemy.orm import Session, selectinload
+
+from hoso.engine.normalize import (
+    fold,
+    looks_like_email,
+    looks_like_phone,
+    nfc,
+    normalize_email,
+    phone_search_variants,
+)
+from hoso.profiles.models import (
+    AttributeDefinition,
+    Interaction,
+    Note,
+    Order,
+    Profile,
+    ProfileIdentifier,
+)
+
+MAX_PAGE = 200
+# Candidates fetched per search strategy before ranking; bounds the work on common names.
+_CANDIDATES = 100
+
+
+def load_profile(session: Session, *, workspace_id: UUID, profile_id: UUID) -> Profile | None:
+    """Return a live profile with identifiers and addresses, or None."""
+    return session.scalar(
+        select(Profile)
+        .where(
+            Profile.id == profile_id,
+            Profile.workspace_id == workspace_id,
+            Profile.deleted_at.is_(None),
+        )
+        .options(selectinload(Profile.identifiers), selectinload(Profile.addresses))
+        .execution_options(populate_existing=True)
+    )
+
+
+def load_order(session: Session, *, order_id: UUID) -> Order | None:
+    """Return an order with its items, or None."""
+    return session.scalar(
+        select(Order)
+        .where(Order.id == order_id)
+        .options(selectinload(Order.items))
+        .execution_options(populate_existing=True)
+    )
+
+
+def list_profiles(
+    session: Session, *, workspace_id: UUID, after: UUID | None = None, limit: int = 50
+) -> tuple[list[Profile], UUID | None]:
+    """Return live profiles, newest first, and the cursor of the next page (keyset on id)."""
+    limit = max(1, min(limit, MAX_PAGE))
+    query = select(Profile).where(
+        Profile.workspace_id == workspace_id, Profile.deleted_at.is_(None)
+    )
+    if after is not None:
+        query = query.where(Profile.id < after)
+    rows = list(session.scalars(query.order_by(Profile.id.desc()).limit(limit + 1)))
+    next_after = rows[limit - 1].id if len(rows) > limit else None
+    return rows[:limit], next_after
+
+
+def count_profiles(session: Session, *, workspace_id: UUID) -> int:
+    """Count live profiles of the workspace."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Profile)
+            .where(Profile.workspace_id == workspace_id, Profile.deleted_at.is_(None))
+        )
+        or 0
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    profile: Profile
+    match: str
+
+
+def _by_identifier(
+    session: Session, workspace_id: UUID, kind: str, values: tuple[str, ...], limit: int
+) -> list[Profile]:
+    if not values:
+        return []
+    return list(
+        session.scalars(
+            select(Profile)
+            .join(ProfileIdentifier, ProfileIdentifier.profile_id == Profile.id)
+            .where(
+                ProfileIdentifier.workspace_id == workspace_id,
+                ProfileIdentifier.kind == kind,
+                ProfileIdentifier.value.in_(values),
+                Profile.deleted_at.is_(None),
+            )
+            .order_by(Profile.id.desc())
+            .distinct()
+            .limit(limit)
+        )
+    )
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_profiles(
+    session: Session, *, workspace_id: UUID, query: str, limit: int = 20
+) -> list[SearchHit]:
+    """Find customers by any phone format, email in any case, or name with or without marks.
+
+    Names rank: same diacritics exactly, then same diacritics as a prefix, then folded equal,
+    folded prefix of the full name, prefix of the given name ("lan" finds "Nguyễn Thị Lan"),
+    and last a folded substring (trigram index) when the fast strategies found too few.
+    """
+    limit = max(1, min(limit, MAX_PAGE))
+    q = nfc(query)
+    if not q:
+        return []
+    if looks_like_email(q):
+        email = normalize_email(q)
+        values = tuple(v for v in {email.value, q.lower()} if v)
+        return [SearchHit(p, "email") for p in _by_identifier(session, workspace_id, "email",
+                                                              values, limit)]
+    if looks_like_phone(q):
+        hits = _by_identifier(session, workspace_id, "phone", phone_search_variants(q), limit)
+        return [SearchHit(p, "phone") for p in hits]
+    key = fold(q)
+    if not key:
+        return []
+    lowered = q.casefold()
+    prefix = _like_escape(key) + "%"
+    live = and_(Profile.workspace_id == workspace_id, Profile.deleted_at.is_(None))
+    strategies = [
+        select(Profile.id).where(live, Profile.name_key == key).limit(_CANDIDATES),
+        select(Profile.id).where(live, Profile.name_key.like(prefix))
+        .order_by(Profile.name_key).limit(_CANDIDATES),
+        select(Profile.id).where(live, Profile.given_key.like(prefix))
+        .order_by(Profile.given_key).limit(_CANDIDATES),
+    ]
+    candidates = union_all(*[s.subquery().select() for s in strategies]).subquery()
+    rank = _rank(lowered, key, prefix)
+    rows = session.execute(
+        select(Profile, rank.label("rank"))
+        .where(Profile.id.in_(select(candidates.c.id)))
+        .order_by(rank, Profile.name_key, Profile.id)
+        .limit(limit)
+    ).all()
+    hits = [SearchHit(row[0], _MATCH[row[1]]) for row in rows]
+    if len(hits) < limit and len(key) >= 3:
+        seen = {h.profile.id for h in hits}
+        contains = "%" + _like_escape(key) + "%"
+        for profile in session.scalars(
+            select(Profile)
+            .where(live, Profile.name_key.like(contains), Profile.id.notin_(seen) if seen
+                   else literal(True))
+            .order_by(func.similarity(Profile.name_key, key).desc(), Profile.id)
+            .limit(limit - len(hits))
+        ):
+            hits.append(SearchHit(profile, "name_contains"))
+    return hits
+
+
+_MATCH = {
+    0: "name_exact",
+    1: "name_exact_prefix",
+    2: "name_folded",
+    3: "name_prefix",
+    4: "given_name_prefix",
+    5: "name_contains",
+}
+
+
+def _rank(lowered: str, key: str, prefix: str) -> Any:
+    from sqlalchemy import case
+
+    return case(
+        (func.lower(Profile.full_name) == lowered, 0),
+        (func.lower(Profile.full_name).like(_like_escape(lowered) + "%"), 1),
+        (Profile.name_key == key, 2),
+        (Profile.name_key.like(prefix), 3),
+        (Profile.given_key.like(prefix), 4),
+        else_=5,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineItem:
+    id: UUID
+    type: str
+    at: datetime
+    channel: str | None
+    kind: str
+    summary: str
+    amount: Decimal | None
+    properties: dict[str, Any]
+
+
+def timeline(
+    session: Session,
+    *,
+    workspace_id: UUID,
+    profile_id: UUID,
+    before: tuple[datetime, UUID] | None = None,
+    limit: int = 50,
+) -> tuple[list[TimelineItem], tuple[datetime, UUID] | None]:
+    """Interactions, orders and notes of a profile, newest first, keyset on (time, id)."""
+    limit = max(1, min(limit, MAX_PAGE))
+    interactions = select(
+        Interaction.id,
+        literal("interaction").label("type"),
+        Interaction.occurred_at.label("at"),
+        Interaction.channel,
+        Interaction.kind,
+        Interaction.summary,
+        literal(None).cast(Order.total.type).label("amount"),
+        Interaction.properties,
+    ).where(Interaction.workspace_id == workspace_id, Interaction.profile_id == profile_id)
+    orders = select(
+        Order.id,
+        literal("order").label("type"),
+        Order.ordered_at.label("at"),
+        Order.channel,
+        Order.status.label("kind"),
+        func.coalesce(Order.store, "").label("summary"),
+        Order.total.label("amount"),
+        func.jsonb_build_object(
+            "external_id", Order.external_id, "payment_method", Order.payment_method
+        ).label("properties"),
+    ).where(Order.workspace_id == workspace_id, Order.profile_id == profile_id)
+    notes = select(
+        Note.id,
+        literal("note").label("type"),
+        Note.created_at.label("at"),
+        literal(None).cast(Note.body.type).label("channel"),
+        literal("note").label("kind"),
+        Note.body.label("summary"),
+        literal(None).cast(Order.total.type).label("amount"),
+        func.jsonb_build_object("author", Note.author_display).label("properties"),
+    ).where(Note.workspace_id == workspace_id, Note.profile_id == profile_id,
+            Note.deleted_at.is_(None))
+    merged = union_all(interactions, orders, notes).subquery()
+    query = select(merged)
+    if before is not None:
+        at, last_id = before
+        query = query.where(
+            or_(merged.c.at < at, and_(merged.c.at == at, merged.c.id < last_id))
+        )
+    rows: list[Row[Any]] = list(
+        session.execute(query.order_by(merged.c.at.desc(), merged.c.id.desc()).limit(limit + 1))
+    )
+    items = [
+        TimelineItem(
+            id=r.id, type=r.type, at=r.at, channel=r.channel, kind=r.kind, summary=r.summary,
+            amount=r.amount, properties=r.properties or {},
+        )
+        for r in rows[:limit]
+    ]
+    cursor = (items[-1].at, items[-1].id) if len(rows) > limit else None
+    return items, cursor
+
+
+def list_orders(
+    session: Session, *, workspace_id: UUID, profile_id: UUID, limit: int = 100
+) -> list[Order]:
+    """Orders of a profile with their items, newest first."""
+    return list(
+        session.scalars(
+            select(Order)
+            .where(Order.workspace_id == workspace_id, Order.profile_id == profile_id)
+            .options(selectinload(Order.items))
+            .order_by(Order.ordered_at.desc(), Order.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def list_notes(
+    session: Session, *, workspace_id: UUID, profile_id: UUID, limit: int = 100
+) -> list[Note]:
+    """Live notes of a profile, newest first."""
+    return list(
+        session.scalars(
+            select(Note)
+            .where(Note.workspace_id == workspace_id, Note.profile_id == profile_id,
+                   Note.deleted_at.is_(None))
+            .order_by(Note.created_at.desc(), Note.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def list_interactions(
+    session: Session, *, workspace_id: UUID, profile_id: UUID, limit: int = 100
+) -> list[Interaction]:
+    """Interactions of a profile, newest first."""
+    return list(
+        session.scalars(
+            select(Interaction)
+            .where(Interaction.workspace_id == workspace_id, Interaction.profile_id == profile_id)
+            .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def list_attributes(session: Session, *, workspace_id: UUID) -> list[AttributeDefinition]:
+    """Custom field definitions of the workspace, by category then key."""
+    return list(
+        session.scalars(
+            select(AttributeDefinition)
+            .where(AttributeDefinition.workspace_id == workspace_id)
+            .order_by(AttributeDefinition.category, AttributeDefinition.key)
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OrderStats:
+    count: int
+    total: Decimal
+    last_at: datetime | None
+
+
+def order_stats(session: Session, *, workspace_id: UUID, profile_id: UUID) -> OrderStats:
+    """Completed orders of a profile: count, amount spent, last order time."""
+    row = session.execute(
+        select(func.count(), func.coalesce(func.sum(Order.total), 0), func.max(Order.ordered_at))
+        .where(Order.workspace_id == workspace_id, Order.profile_id == profile_id,
+               Order.status == "completed")
+    ).one()
+    return OrderStats(count=int(row[0]), total=Decimal(row[1]), last_at=row[2])
+
+
+def ping(session: Session) -> bool:
+    """Whether the database answers."""
+    return session.execute(text("SELECT 1")).scalar() == 1

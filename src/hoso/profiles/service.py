@@ -1,0 +1,863 @@
+"""Customer profiles: the only write path for profiles, identifiers, notes, timeline and orders.
+
+Every write validates with the pure normalisers, lands the raw input as a source record,
+records per-field lineage, appends to the audit log and emits an outbox event, all in the
+caller's transaction. Services flush; the edge commits.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from hoso.core import audit, outbox
+from hoso.core.actor import Actor, Permission
+from hoso.core.clock import utcnow
+from hoso.core.db import translate_integrity_errors
+from hoso.core.errors import FieldError, ValidationFailed
+from hoso.engine.normalize import (
+    DateFlag,
+    EmailFlag,
+    EmailResult,
+    PhoneFlag,
+    PhoneResult,
+    fold,
+    nfc,
+    normalize_email,
+    normalize_vn_phone,
+    parse_vn_date,
+    parse_vn_name,
+)
+from hoso.profiles import queries
+from hoso.profiles.errors import (
+    AttributeKeyTaken,
+    IdentifierNotFound,
+    OrderExternalIdTaken,
+    ProfileNotFound,
+    StaleProfile,
+)
+from hoso.profiles.models import (
+    AttributeDefinition,
+    Interaction,
+    Note,
+    Order,
+    OrderItem,
+    Product,
+    Profile,
+    ProfileAddress,
+    ProfileIdentifier,
+    SourceRecord,
+)
+from hoso.profiles.schemas import (
+    AttributeCreate,
+    IdentifierCreate,
+    InteractionCreate,
+    NoteCreate,
+    OrderCreate,
+    ProfileCreate,
+    ProfileFields,
+    ProfileUpdate,
+)
+
+SCALAR_FIELDS = (
+    "full_name",
+    "gender",
+    "birth_date",
+    "occupation",
+    "education",
+    "income_band",
+    "marital_status",
+    "household_size",
+    "interests",
+    "favourite_products",
+    "favourite_brands",
+)
+_URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
+_TRUE = {"true", "1", "yes", "có", "co", "x"}
+_FALSE = {"false", "0", "no", "không", "khong"}
+
+
+@dataclass
+class _Clean:
+    """A validated change: only the keys present were sent."""
+
+    scalars: dict[str, Any] = field(default_factory=dict)
+    phones: list[PhoneResult] | None = None
+    emails: list[EmailResult] | None = None
+    addresses: list[dict[str, Any]] | None = None
+    attributes: dict[str, Any] | None = None
+
+
+def _today() -> date:
+    return utcnow().date()
+
+
+def _validate_phones(raws: list[str], errors: list[FieldError]) -> list[PhoneResult]:
+    results: dict[str, PhoneResult] = {}
+    for i, raw in enumerate(raws):
+        if not raw.strip():
+            continue
+        result = normalize_vn_phone(raw)
+        if PhoneFlag.PLACEHOLDER in result.flags:
+            errors.append(FieldError(f"phones.{i}", "placeholder_phone", {"value": raw}))
+        elif result.e164 is None:
+            errors.append(FieldError(f"phones.{i}", "invalid_phone", {"value": raw}))
+        else:
+            for one in (result, *result.secondary):
+                if one.e164 is not None:
+                    results.setdefault(one.e164, one)
+    return list(results.values())
+
+
+def _validate_emails(raws: list[str], errors: list[FieldError]) -> list[EmailResult]:
+    results: dict[str, EmailResult] = {}
+    for i, raw in enumerate(raws):
+        if not raw.strip():
+            continue
+        result = normalize_email(raw)
+        if EmailFlag.PLACEHOLDER in result.flags:
+            errors.append(FieldError(f"emails.{i}", "placeholder_email", {"value": raw}))
+        elif result.value is None:
+            errors.append(FieldError(f"emails.{i}", "invalid_email", {"value": raw}))
+        else:
+            for one in (result, *result.secondary):
+                if one.value is not None:
+                    results.setdefault(one.value, one)
+    return list(results.values())
+
+
+def _validate_birth_date(raw: str | date, errors: list[FieldError]) -> date | None:
+    result = parse_vn_date(raw, today=_today(), birth_date=True)
+    if result.value is not None:
+        return result.value
+    if DateFlag.FUTURE in result.flags:
+        errors.append(FieldError("birth_date", "birth_date_in_future", {"value": str(raw)}))
+    elif DateFlag.TOO_OLD in result.flags:
+        errors.append(FieldError("birth_date", "birth_date_too_old", {"value": str(raw)}))
+    else:
+        errors.append(FieldError("birth_date", "invalid_date", {"value": str(raw)}))
+    return None
+
+
+def _coerce_attribute(  # noqa: C901 - one branch per attribute type reads best flat
+    definition: AttributeDefinition, value: Any, errors: list[FieldError]
+) -> tuple[bool, Any]:
+    path = f"attributes.{definition.key}"
+
+    def bad() -> tuple[bool, Any]:
+        errors.append(
+            FieldError(path, "invalid_attribute_value", {"type": definition.type, "value": value})
+        )
+        return False, None
+
+    kind = definition.type
+    if kind == "text":
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            return bad()
+        text = nfc(str(value))
+        return (True, text) if len(text) <= 5000 else bad()
+    if kind in {"number", "integer"}:
+        if isinstance(value, bool):
+            return bad()
+        try:
+            number = Decimal(str(value).replace(",", "").strip())
+        except ArithmeticError:
+            return bad()
+        if not number.is_finite():
+            return bad()
+        if kind == "integer":
+            return (True, int(number)) if number == number.to_integral_value() else bad()
+        return True, float(number)
+    if kind == "boolean":
+        if isinstance(value, bool):
+            return True, value
+        folded = str(value).strip().lower()
+        if folded in _TRUE:
+            return True, True
+        return (True, False) if folded in _FALSE else bad()
+    if kind == "date":
+        parsed = parse_vn_date(value if isinstance(value, str | int | float) else str(value),
+                               today=_today())
+        return (True, parsed.value.isoformat()) if parsed.value else bad()
+    if kind == "enum":
+        return (True, value) if isinstance(value, str) and value in definition.options else bad()
+    if kind == "multi_enum":
+        if isinstance(value, list) and all(
+            isinstance(v, str) and v in definition.options for v in value
+        ):
+            return True, sorted(set(value))
+        return bad()
+    if kind == "email":
+        email = normalize_email(str(value))
+        return (True, email.value) if email.value else bad()
+    if kind == "phone":
+        phone = normalize_vn_phone(str(value))
+        return (True, phone.e164) if phone.e164 else bad()
+    if kind == "url":
+        return (True, str(value)) if isinstance(value, str) and _URL.match(value) else bad()
+    return bad()
+
+
+def _validate_attributes(
+    session: Session, workspace_id: UUID, raw: dict[str, Any], errors: list[FieldError]
+) -> dict[str, Any]:
+    definitions = {
+        d.key: d
+        for d in session.scalars(
+            select(AttributeDefinition).where(
+                AttributeDefinition.workspace_id == workspace_id,
+                AttributeDefinition.key.in_(list(raw)),
+            )
+        )
+    }
+    cleaned: dict[str, Any] = {}
+    for key, value in raw.items():
+        definition = definitions.get(key)
+        if definition is None:
+            errors.append(FieldError(f"attributes.{key}", "unknown_attribute", {"key": key}))
+            continue
+        if value is None or value == "":
+            cleaned[key] = None
+            continue
+        ok, coerced = _coerce_attribute(definition, value, errors)
+        if ok:
+            cleaned[key] = coerced
+    return cleaned
+
+
+def _validate(
+    session: Session, workspace_id: UUID, fields: ProfileFields, *, creating: bool
+) -> _Clean:
+    sent = fields.model_fields_set
+    errors: list[FieldError] = []
+    clean = _Clean()
+    for name in SCALAR_FIELDS:
+        if name in sent:
+            clean.scalars[name] = getattr(fields, name)
+    if "full_name" in sent:
+        clean.scalars["full_name"] = nfc(fields.full_name or "")
+    if "gender" in sent and fields.gender is None:
+        clean.scalars["gender"] = "unknown"
+    for name in ("interests", "favourite_products", "favourite_brands"):
+        if name in sent:
+            clean.scalars[name] = list(dict.fromkeys(nfc(v) for v in (getattr(fields, name) or [])))
+    if "birth_date" in sent:
+        raw = fields.birth_date
+        clean.scalars["birth_date"] = (
+            None if raw is None or raw == "" else _validate_birth_date(raw, errors)
+        )
+    if "household_size" in sent and fields.household_size is not None and not (
+        1 <= fields.household_size <= 50
+    ):
+        errors.append(FieldError("household_size", "out_of_range", {"min": 1, "max": 50}))
+    if "phones" in sent:
+        clean.phones = _validate_phones(fields.phones or [], errors)
+    if "emails" in sent:
+        clean.emails = _validate_emails(fields.emails or [], errors)
+    if "addresses" in sent:
+        clean.addresses = [
+            {k: (nfc(v) if isinstance(v, str) else v) for k, v in a.model_dump().items()}
+            for a in fields.addresses or []
+        ]
+    if "attributes" in sent and fields.attributes:
+        clean.attributes = _validate_attributes(session, workspace_id, fields.attributes, errors)
+    if creating and not (
+        clean.scalars.get("full_name") or clean.phones or clean.emails
+    ) and not any(e.field.startswith(("phones", "emails")) for e in errors):
+        errors.append(FieldError("full_name", "profile_needs_name_or_contact"))
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+def _land(
+    session: Session,
+    actor: Actor,
+    *,
+    source: str,
+    payload: dict[str, Any],
+    idempotency_key: str | None = None,
+    source_ref: str | None = None,
+) -> SourceRecord:
+    record = SourceRecord(
+        workspace_id=actor.workspace_id,
+        source=source,
+        source_ref=source_ref,
+        idempotency_key=idempotency_key,
+        payload=payload,
+        actor_id=actor.id,
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def _set_name(profile: Profile, full_name: str) -> None:
+    parts = parse_vn_name(full_name)
+    profile.full_name = parts.full
+    profile.family_name = parts.family
+    profile.middle_name = parts.middle
+    profile.given_name = parts.given
+    profile.name_key = parts.key
+    profile.given_key = fold(" ".join(p for p in (parts.given, parts.family, parts.middle) if p))
+
+
+def _sync_identifiers(
+    session: Session,
+    profile: Profile,
+    *,
+    kind: str,
+    wanted: list[tuple[str, str, list[str]]],
+    source: str,
+    record: SourceRecord,
+) -> list[str]:
+    """Make the profile's identifiers of ``kind`` exactly ``wanted`` (value, raw, flags).
+
+    Returns the values that changed (added or removed), for the audit log.
+    """
+    existing = {
+        i.value: i
+        for i in session.scalars(
+            select(ProfileIdentifier).where(
+                ProfileIdentifier.profile_id == profile.id, ProfileIdentifier.kind == kind
+            )
+        )
+    }
+    now = utcnow()
+    changed: list[str] = []
+    wanted_values = [w[0] for w in wanted]
+    for value, identifier in existing.items():
+        if value not in wanted_values:
+            session.delete(identifier)
+            changed.append(value)
+    for position, (value, raw, flags) in enumerate(wanted):
+        identifier = existing.get(value)
+        if identifier is None:
+            session.add(
+                ProfileIdentifier(
+                    workspace_id=profile.workspace_id,
+                    profile_id=profile.id,
+                    kind=kind,
+                    value=value,
+                    value_raw=raw,
+                    flags=flags,
+                    is_primary=position == 0,
+                    source=source,
+                    source_record_id=record.id,
+                    first_seen_at=now,
+                    last_seen_at=now,
+                )
+            )
+            changed.append(value)
+        else:
+            identifier.is_primary = position == 0
+            identifier.last_seen_at = now
+    return changed
+
+
+def _apply(
+    session: Session,
+    profile: Profile,
+    clean: _Clean,
+    *,
+    source: str,
+    record: SourceRecord,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Apply a validated change; return (before, after) of what actually changed."""
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for name, value in clean.scalars.items():
+        old = getattr(profile, name)
+        if old == value:
+            continue
+        before[name], after[name] = old, value
+        if name == "full_name":
+            _set_name(profile, value)
+        else:
+            setattr(profile, name, value)
+    if clean.phones is not None:
+        wanted = [(p.e164 or "", p.raw or "", [f.value for f in p.flags]) for p in clean.phones]
+        if _sync_identifiers(session, profile, kind="phone", wanted=wanted, source=source,
+                             record=record):
+            before["phones"] = [profile.primary_phone] if profile.primary_phone else []
+            after["phones"] = [w[0] for w in wanted]
+        profile.primary_phone = wanted[0][0] if wanted else None
+    if clean.emails is not None:
+        wanted = [(e.value or "", e.raw or "", [f.value for f in e.flags]) for e in clean.emails]
+        if _sync_identifiers(session, profile, kind="email", wanted=wanted, source=source,
+                             record=record):
+            before["emails"] = [profile.primary_email] if profile.primary_email else []
+            after["emails"] = [w[0] for w in wanted]
+        profile.primary_email = wanted[0][0] if wanted else None
+    if clean.addresses is not None:
+        old_addresses = session.scalars(
+            select(ProfileAddress).where(ProfileAddress.profile_id == profile.id)
+        ).all()
+        old_view = [_address_view(a) for a in old_addresses]
+        new_view = [
+            {k: a.get(k) for k in ("label", "line", "ward", "district", "province", "country")}
+            for a in clean.addresses
+        ]
+        if old_view != new_view:
+            session.execute(delete(ProfileAddress).where(ProfileAddress.profile_id == profile.id))
+            for address in clean.addresses:
+                raw = ", ".join(
+                    str(address[k]) for k in ("line", "ward", "district", "province")
+                    if address.get(k)
+                )
+                session.add(
+                    ProfileAddress(
+                        workspace_id=profile.workspace_id,
+                        profile_id=profile.id,
+                        raw=raw or None,
+                        source=source,
+                        **address,
+                    )
+                )
+            before["addresses"], after["addresses"] = old_view, new_view
+    if clean.attributes is not None:
+        attributes = dict(profile.attributes or {})
+        for key, value in clean.attributes.items():
+            if attributes.get(key) == value:
+                continue
+            before[f"attributes.{key}"] = attributes.get(key)
+            after[f"attributes.{key}"] = value
+            if value is None:
+                attributes.pop(key, None)
+            else:
+                attributes[key] = value
+        profile.attributes = attributes
+    if after:
+        stamp = {"source": source, "source_record_id": str(record.id), "at": utcnow().isoformat()}
+        sources = dict(profile.field_sources or {})
+        for name in after:
+            sources[name] = stamp
+        profile.field_sources = sources
+    return before, after
+
+
+def _address_view(address: ProfileAddress) -> dict[str, Any]:
+    return {
+        "label": address.label,
+        "line": address.line,
+        "ward": address.ward,
+        "district": address.district,
+        "province": address.province,
+        "country": address.country,
+    }
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    return value
+
+
+def get_profile(session: Session, *, workspace_id: UUID, profile_id: UUID) -> Profile:
+    """Return a live profile of the workspace.
+
+    Raises:
+        ProfileNotFound: No such profile, another workspace's, or deleted.
+    """
+    profile = session.get(Profile, profile_id)
+    if profile is None or profile.workspace_id != workspace_id or profile.deleted_at is not None:
+        raise ProfileNotFound(profile_id=str(profile_id))
+    return profile
+
+
+def access_profile(session: Session, *, actor: Actor, profile_id: UUID) -> Profile:
+    """Return a profile with identifiers and addresses loaded, if the actor may read it.
+
+    Raises:
+        PermissionDenied: The actor may not read profiles.
+        ProfileNotFound: No such live profile in the actor's workspace.
+    """
+    actor.require(Permission.PROFILES_READ)
+    profile = queries.load_profile(session, workspace_id=actor.workspace_id, profile_id=profile_id)
+    if profile is None:
+        raise ProfileNotFound(profile_id=str(profile_id))
+    return profile
+
+
+def create_profile(
+    session: Session,
+    *,
+    actor: Actor,
+    data: ProfileCreate,
+    source: str = "api",
+    idempotency_key: str | None = None,
+) -> Profile:
+    """Create a customer profile from validated input; a replayed idempotency key is a no-op.
+
+    Raises:
+        PermissionDenied: The actor may not write profiles.
+        ValidationFailed: One or more fields are invalid; nothing is written.
+    """
+    actor.require(Permission.PROFILES_WRITE)
+    if idempotency_key:
+        previous = session.scalar(
+            select(SourceRecord.profile_id).where(
+                SourceRecord.workspace_id == actor.workspace_id,
+                SourceRecord.source == source,
+                SourceRecord.idempotency_key == idempotency_key,
+            )
+        )
+        if previous is not None:
+            return access_profile(session, actor=actor, profile_id=previous)
+    clean = _validate(session, actor.workspace_id, data, creating=True)
+    record = _land(
+        session,
+        actor,
+        source=source,
+        payload=data.model_dump(mode="json", exclude_unset=True),
+        idempotency_key=idempotency_key,
+    )
+    profile = Profile(workspace_id=actor.workspace_id, full_name="", name_key="", given_key="",
+                      gender="unknown", attributes={}, field_sources={})
+    session.add(profile)
+    session.flush()
+    record.profile_id = profile.id
+    _, after = _apply(session, profile, clean, source=source, record=record)
+    for ext in data.external_ids:
+        session.add(
+            ProfileIdentifier(
+                workspace_id=profile.workspace_id,
+                profile_id=profile.id,
+                kind=ext.kind,
+                value=ext.value.strip(),
+                value_raw=ext.value,
+                namespace=ext.namespace,
+                source=source,
+                source_record_id=record.id,
+            )
+        )
+    session.flush()
+    audit.record(session, actor, "profile.created", subject_type="profile",
+                 subject_id=profile.id, after=_json(after))
+    outbox.emit(session, actor.workspace_id, "profile.created", profile_id=profile.id)
+    return access_profile(session, actor=actor, profile_id=profile.id)
+
+
+def update_profile(
+    session: Session,
+    *,
+    actor: Actor,
+    profile_id: UUID,
+    data: ProfileUpdate,
+    source: str = "api",
+    expected_version: int | None = None,
+) -> Profile:
+    """Change the fields sent; lists sent replace the whole list.
+
+    Raises:
+        PermissionDenied: The actor may not write profiles.
+        ProfileNotFound: No such live profile in the actor's workspace.
+        StaleProfile: ``expected_version`` is not the current version.
+        ValidationFailed: One or more fields are invalid; nothing is written.
+    """
+    actor.require(Permission.PROFILES_WRITE)
+    profile = get_profile(session, workspace_id=actor.workspace_id, profile_id=profile_id)
+    if expected_version is not None and profile.version != expected_version:
+        raise StaleProfile(profile_id=str(profile_id), version=profile.version)
+    clean = _validate(session, actor.workspace_id, data, creating=False)
+    record = _land(session, actor, source=source,
+                   payload=data.model_dump(mode="json", exclude_unset=True))
+    record.profile_id = profile.id
+    before, after = _apply(session, profile, clean, source=source, record=record)
+    if after:
+        profile.version += 1
+        profile.updated_at = utcnow()
+        audit.record(session, actor, "profile.updated", subject_type="profile",
+                     subject_id=profile.id, before=_json(before), after=_json(after))
+        outbox.emit(session, actor.workspace_id, "profile.updated", profile_id=profile.id,
+                    fields=sorted(after))
+    session.flush()
+    return access_profile(session, actor=actor, profile_id=profile.id)
+
+
+def delete_profile(session: Session, *, actor: Actor, profile_id: UUID) -> None:
+    """Soft-delete a profile (it moves to the trash; identifiers are kept for restore).
+
+    Raises:
+        PermissionDenied: The actor may not delete profiles.
+        ProfileNotFound: No such live profile in the actor's workspace.
+    """
+    actor.require(Permission.PROFILES_DELETE)
+    profile = get_profile(session, workspace_id=actor.workspace_id, profile_id=profile_id)
+    profile.deleted_at = utcnow()
+    profile.version += 1
+    audit.record(session, actor, "profile.deleted", subject_type="profile",
+                 subject_id=profile.id, before={"full_name": profile.full_name})
+    outbox.emit(session, actor.workspace_id, "profile.deleted", profile_id=profile.id)
+    session.flush()
+
+
+def add_identifier(
+    session: Session, *, actor: Actor, profile_id: UUID, data: IdentifierCreate,
+    source: str = "api",
+) -> ProfileIdentifier:
+    """Attach one identifier (normalised) to a profile; re-adding refreshes ``last_seen_at``.
+
+    Raises:
+        PermissionDenied: The actor may not write profiles.
+        ProfileNotFound: No such live profile in the actor's workspace.
+        ValidationFailed: The phone or email is invalid.
+    """
+    actor.require(Permission.PROFILES_WRITE)
+    profile = get_profile(session, workspace_id=actor.workspace_id, profile_id=profile_id)
+    errors: list[FieldError] = []
+    flags: list[str] = []
+    if data.kind == "phone":
+        phones = _validate_phones([data.value], errors)
+        value = phones[0].e164 if phones else ""
+        flags = [f.value for f in phones[0].flags] if phones else []
+    elif data.kind == "email":
+        emails = _validate_emails([data.value], errors)
+        value = emails[0].value if emails else ""
+        flags = [f.value for f in emails[0].flags] if emails else []
+    else:
+        value = data.value.strip()
+    if errors:
+        raise ValidationFailed([FieldError("value", e.code, e.params) for e in errors])
+    assert value  # noqa: S101 - a valid result always has a value
+    record = _land(session, actor, source=source, payload=data.model_dump(mode="json"))
+    record.profile_id = profile.id
+    identifier = session.scalar(
+        select(ProfileIdentifier).where(
+            ProfileIdentifier.profile_id == profile.id,
+            ProfileIdentifier.kind == data.kind,
+            ProfileIdentifier.value == value,
+        )
+    )
+    if identifier is not None:
+        identifier.last_seen_at = utcnow()
+        session.flush()
+        return identifier
+    is_first = data.kind == "phone" and profile.primary_phone is None or (
+        data.kind == "email" and profile.primary_email is None
+    )
+    identifier = ProfileIdentifier(
+        workspace_id=profile.workspace_id,
+        profile_id=profile.id,
+        kind=data.kind,
+        value=value,
+        value_raw=data.value,
+        namespace=data.namespace,
+        flags=flags,
+        is_primary=is_first,
+        source=source,
+        source_record_id=record.id,
+    )
+    session.add(identifier)
+    if is_first and data.kind == "phone":
+        profile.primary_phone = value
+    elif is_first and data.kind == "email":
+        profile.primary_email = value
+    profile.updated_at = utcnow()
+    session.flush()
+    audit.record(session, actor, "identifier.added", subject_type="profile",
+                 subject_id=profile.id, after={"kind": data.kind, "value": value})
+    outbox.emit(session, actor.workspace_id, "profile.updated", profile_id=profile.id,
+                fields=[f"{data.kind}s"])
+    return identifier
+
+
+def remove_identifier(
+    session: Session, *, actor: Actor, profile_id: UUID, identifier_id: UUID
+) -> None:
+    """Detach an identifier from a profile.
+
+    Raises:
+        PermissionDenied: The actor may not write profiles.
+        ProfileNotFound: No such live profile in the actor's workspace.
+        IdentifierNotFound: The identifier is not on this profile.
+    """
+    actor.require(Permission.PROFILES_WRITE)
+    profile = get_profile(session, workspace_id=actor.workspace_id, profile_id=profile_id)
+    identifier = session.get(ProfileIdentifier, identifier_id)
+    if identifier is None or identifier.profile_id != profile.id:
+        raise IdentifierNotFound(identifier_id=str(identifier_id))
+    session.delete(identifier)
+    session.flush()
+    if identifier.kind in {"phone", "email"}:
+        remaining = session.scalars(
+            select(ProfileIdentifier)
+            .where(ProfileIdentifier.profile_id == profile.id,
+                   ProfileIdentifier.kind == identifier.kind)
+            .order_by(ProfileIdentifier.is_primary.desc(), ProfileIdentifier.id)
+        ).first()
+        if remaining is not None:
+            remaining.is_primary = True
+        setattr(profile, f"primary_{identifier.kind}", remaining.value if remaining else None)
+    profile.updated_at = utcnow()
+    audit.record(session, actor, "identifier.removed", subject_type="profile",
+                 subject_id=profile.id, before={"kind": identifier.kind, "value": identifier.value})
+    session.flush()
+
+
+def add_note(session: Session, *, actor: Actor, profile_id: UUID, data: NoteCreate) -> Note:
+    """Add a staff note to a profile.
+
+    Raises:
+        PermissionDenied: The actor may not write notes.
+        ProfileNotFound: No such live profile in the actor's workspace.
+    """
+    actor.require(Permission.NOTES_WRITE)
+    profile = get_profile(session, workspace_id=actor.workspace_id, profile_id=profile_id)
+    note = Note(
+        workspace_id=profile.workspace_id,
+        profile_id=profile.id,
+        author_id=actor.id,
+        author_display=actor.display,
+        body=nfc(data.body) if "\n" not in data.body else data.body.strip(),
+        created_at=utcnow(),
+        updated_at=utcnow(),
+    )
+    session.add(note)
+    session.flush()
+    audit.record(session, actor, "note.created", subject_type="profile", subject_id=profile.id,
+                 after={"note_id": str(note.id)})
+    return note
+
+
+def add_interaction(
+    session: Session, *, actor: Actor, profile_id: UUID, data: InteractionCreate,
+    source: str = "api",
+) -> Interaction:
+    """Log an interaction (call, chat, visit, complaint...) on the customer's timeline.
+
+    Raises:
+        PermissionDenied: The actor may not write interactions.
+        ProfileNotFound: No such live profile in the actor's workspace.
+    """
+    actor.require(Permission.INTERACTIONS_WRITE)
+    profile = get_profile(session, workspace_id=actor.workspace_id, profile_id=profile_id)
+    record = _land(session, actor, source=source, payload=data.model_dump(mode="json"))
+    record.profile_id = profile.id
+    interaction = Interaction(
+        workspace_id=profile.workspace_id,
+        profile_id=profile.id,
+        occurred_at=data.occurred_at or utcnow(),
+        channel=data.channel.strip().lower(),
+        kind=data.kind.strip().lower(),
+        direction=data.direction,
+        summary=data.summary,
+        properties=data.properties,
+        source=source,
+        source_record_id=record.id,
+        created_by_id=actor.id,
+    )
+    session.add(interaction)
+    session.flush()
+    audit.record(session, actor, "interaction.created", subject_type="profile",
+                 subject_id=profile.id, after={"interaction_id": str(interaction.id),
+                                                "kind": interaction.kind})
+    outbox.emit(session, actor.workspace_id, "interaction.created", profile_id=profile.id,
+                interaction_id=interaction.id)
+    return interaction
+
+
+def create_order(
+    session: Session, *, actor: Actor, profile_id: UUID, data: OrderCreate, source: str = "api"
+) -> Order:
+    """Record an order with its items; totals are computed here, never trusted from input.
+
+    Raises:
+        PermissionDenied: The actor may not write orders.
+        ProfileNotFound: No such live profile in the actor's workspace.
+        OrderExternalIdTaken: An order with this channel and external id exists.
+        ValidationFailed: The discount exceeds the subtotal.
+    """
+    actor.require(Permission.ORDERS_WRITE)
+    profile = get_profile(session, workspace_id=actor.workspace_id, profile_id=profile_id)
+    subtotal = sum((i.quantity * i.unit_price for i in data.items), Decimal(0))
+    if data.discount > subtotal:
+        raise ValidationFailed([FieldError("discount", "discount_exceeds_subtotal")])
+    record = _land(session, actor, source=source, payload=data.model_dump(mode="json"),
+                   source_ref=data.external_id)
+    record.profile_id = profile.id
+    skus = {i.sku for i in data.items if i.sku}
+    products = {
+        p.sku: p.id
+        for p in session.scalars(
+            select(Product).where(Product.workspace_id == profile.workspace_id,
+                                  Product.sku.in_(skus))
+        )
+    } if skus else {}
+    order = Order(
+        workspace_id=profile.workspace_id,
+        profile_id=profile.id,
+        external_id=data.external_id,
+        channel=data.channel.strip().lower(),
+        store=data.store,
+        status=data.status,
+        ordered_at=data.ordered_at or utcnow(),
+        subtotal=subtotal,
+        discount=data.discount,
+        total=subtotal - data.discount,
+        payment_method=data.payment_method,
+        source=source,
+        source_record_id=record.id,
+    )
+    session.add(order)
+    with translate_integrity_errors(
+        {"uq_sales_order_workspace_id_channel_external_id":
+         lambda: OrderExternalIdTaken(external_id=data.external_id, channel=data.channel)}
+    ):
+        session.flush()
+    for item in data.items:
+        session.add(
+            OrderItem(
+                workspace_id=profile.workspace_id,
+                order_id=order.id,
+                product_id=products.get(item.sku) if item.sku else None,
+                sku=item.sku,
+                name=nfc(item.name),
+                quantity=item.quantity,
+                unit_price=item.unit_price,
+                line_total=item.quantity * item.unit_price,
+            )
+        )
+    session.flush()
+    audit.record(session, actor, "order.created", subject_type="profile", subject_id=profile.id,
+                 after={"order_id": str(order.id), "total": str(order.total)})
+    outbox.emit(session, actor.workspace_id, "order.created", profile_id=profile.id,
+                order_id=order.id)
+    loaded = queries.load_order(session, order_id=order.id)
+    assert loaded is not None  # noqa: S101 - just written
+    return loaded
+
+
+def define_attribute(
+    session: Session, *, actor: Actor, data: AttributeCreate
+) -> AttributeDefinition:
+    """Define a custom field for the workspace.
+
+    Raises:
+        PermissionDenied: The actor may not manage attributes.
+        AttributeKeyTaken: The key is already defined.
+        ValidationFailed: An enum without options.
+    """
+    actor.require(Permission.ATTRIBUTES_MANAGE)
+    if data.type in {"enum", "multi_enum"} and not data.options:
+        raise ValidationFailed([FieldError("options", "enum_needs_options")])
+    definition = AttributeDefinition(workspace_id=actor.workspace_id, **data.model_dump())
+    session.add(definition)
+    with translate_integrity_errors(
+        {"uq_attribute_definition_workspace_id_key": lambda: AttributeKeyTaken(key=data.key)}
+    ):
+        session.flush()
+    audit.record(session, actor, "attribute.defined", subject_type="attribute",
+                 subject_id=definition.id, after=data.model_dump(mode="json"))
+    return definition
