@@ -115,8 +115,12 @@ def workspace(db: Session) -> Workspace:
 @pytest.fixture
 def owner(db: Session, workspace: Workspace) -> AppUser:
     return workspaces.create_user(
-        db, workspace_id=workspace.id, email="owner@shop.vn", password=TEST_PASSWORD,
-        display_name="Chủ shop", role=Role.OWNER,
+        db,
+        workspace_id=workspace.id,
+        email="owner@shop.vn",
+        password=TEST_PASSWORD,
+        display_name="Chủ shop",
+        role=Role.OWNER,
     )
 
 
@@ -127,14 +131,19 @@ def actor(owner: AppUser) -> Actor:
 
 def make_user(db: Session, workspace: Workspace, role: Role) -> AppUser:
     return workspaces.create_user(
-        db, workspace_id=workspace.id, email=f"{role.value}-{secrets.token_hex(3)}@shop.vn",
-        password=TEST_PASSWORD, display_name=f"Staff {role.value}", role=role,
+        db,
+        workspace_id=workspace.id,
+        email=f"{role.value}-{secrets.token_hex(3)}@shop.vn",
+        password=TEST_PASSWORD,
+        display_name=f"Staff {role.value}",
+        role=role,
     )
 
 
 @pytest.fixture
-def app_client(settings: Settings, engine: Engine,
-               session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
+def app_client(
+    settings: Settings, engine: Engine, session_factory: sessionmaker[Session]
+) -> Iterator[TestClient]:
     app = create_app(settings, engine=engine, migrate=False)
     with TestClient(app, base_url="http://testserver") as client:
         app.state.session_factory = session_factory  # run lifespan first, then swap
@@ -144,9 +153,19 @@ def app_client(settings: Settings, engine: Engine,
 @pytest.fixture
 def api_key(db: Session, workspace: Workspace, actor: Actor) -> str:
     issued = workspaces.create_api_key(
-        db, workspace_id=workspace.id, name="test", actor=actor,
-        scopes=["profiles:read", "profiles:write", "profiles:delete", "notes:write",
-                "interactions:write", "orders:write", "attributes:manage"],
+        db,
+        workspace_id=workspace.id,
+        name="test",
+        actor=actor,
+        scopes=[
+            "profiles:read",
+            "profiles:write",
+            "profiles:delete",
+            "notes:write",
+            "interactions:write",
+            "orders:write",
+            "attributes:manage",
+        ],
     )
     db.commit()
     return issued.secret

@@ -17,7 +17,9 @@ from hoso.web.app import create_web
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, *, engine: Engine | None = None, migrate: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings, *, engine: Engine | None = None, migrate: bool = True
+) -> FastAPI:
     """Build the app. The database (embedded if unconfigured) starts with the app's lifespan."""
     import_all_models()
 

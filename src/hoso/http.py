@@ -24,6 +24,7 @@ DbSession = Annotated[Session, Depends(_db, scope="function")]
 
 
 def settings_of(request: Request) -> Settings:
+    """The settings the app was built with."""
     settings: Settings = request.app.state.settings
     return settings
 

@@ -12,9 +12,7 @@ def alembic_config(url: str | None = None) -> Config:
     """An Alembic config pointing at the migrations shipped inside the package."""
     cfg = Config()
     cfg.set_main_option("script_location", "hoso:migrations")
-    cfg.set_main_option(
-        "file_template", "%%(year)d-%%(month).2d-%%(day).2d_%%(rev)s_%%(slug)s"
-    )
+    cfg.set_main_option("file_template", "%%(year)d-%%(month).2d-%%(day).2d_%%(rev)s_%%(slug)s")
     if url:
         cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg

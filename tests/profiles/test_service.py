@@ -1,4 +1,5 @@
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, text
@@ -43,7 +44,11 @@ def test_create_normalises_and_keeps_raw(db: Session, actor: Actor) -> None:
     profile = service.create_profile(db, actor=actor, data=lan(), source="ui")
 
     assert profile.full_name == "Nguyễn Thị Lan"
-    assert (profile.family_name, profile.middle_name, profile.given_name) == ("Nguyễn", "Thị", "Lan")
+    assert (profile.family_name, profile.middle_name, profile.given_name) == (
+        "Nguyễn",
+        "Thị",
+        "Lan",
+    )
     assert profile.name_key == "nguyen thi lan"
     assert profile.birth_date == date(1990, 3, 5)
     assert profile.primary_phone == "+84903123456"
@@ -76,13 +81,18 @@ def test_invalid_fields_are_all_reported_and_nothing_is_written(db: Session, act
     before = db.scalar(text("SELECT count(*) FROM profile"))
     with pytest.raises(ValidationFailed) as caught:
         service.create_profile(
-            db, actor=actor,
-            data=lan(phones=["0903 123 456", "12345"], emails=["not-an-email"],
-                     birth_date="31/02/1990"),
+            db,
+            actor=actor,
+            data=lan(
+                phones=["0903 123 456", "12345"], emails=["not-an-email"], birth_date="31/02/1990"
+            ),
         )
     codes = {(e.field, e.code) for e in caught.value.errors}
-    assert codes == {("phones.1", "invalid_phone"), ("emails.0", "invalid_email"),
-                     ("birth_date", "invalid_date")}
+    assert codes == {
+        ("phones.1", "invalid_phone"),
+        ("emails.0", "invalid_email"),
+        ("birth_date", "invalid_date"),
+    }
     assert db.scalar(text("SELECT count(*) FROM profile")) == before
     assert db.scalar(text("SELECT count(*) FROM source_record")) == 0
 
@@ -109,17 +119,19 @@ def test_idempotency_key_replays_without_duplicate(db: Session, actor: Actor) ->
 def test_update_changes_only_sent_fields_and_audits_masked(db: Session, actor: Actor) -> None:
     profile = service.create_profile(db, actor=actor, data=lan())
     updated = service.update_profile(
-        db, actor=actor, profile_id=profile.id,
+        db,
+        actor=actor,
+        profile_id=profile.id,
         data=ProfileUpdate(occupation="Kế toán", phones=["+84 903 123 456", "0983 456 721"]),
     )
     assert updated.occupation == "Kế toán"
     assert updated.full_name == "Nguyễn Thị Lan"
     assert updated.version == 2
     assert sorted(i.value for i in updated.identifiers if i.kind == "phone") == [
-        "+84903123456", "+84983456721"]
-    event = db.scalars(
-        select(AuditEvent).where(AuditEvent.action == "profile.updated")
-    ).one()
+        "+84903123456",
+        "+84983456721",
+    ]
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "profile.updated")).one()
     assert event.after is not None
     assert event.after["occupation"] == "Kế toán"
     assert "+84983456721" not in str(event.after)  # phones are masked in the audit log
@@ -127,18 +139,29 @@ def test_update_changes_only_sent_fields_and_audits_masked(db: Session, actor: A
 
 def test_update_with_nothing_changed_is_not_a_new_version(db: Session, actor: Actor) -> None:
     profile = service.create_profile(db, actor=actor, data=lan())
-    same = service.update_profile(db, actor=actor, profile_id=profile.id,
-                                  data=ProfileUpdate(full_name="Nguyễn Thị Lan"))
+    same = service.update_profile(
+        db, actor=actor, profile_id=profile.id, data=ProfileUpdate(full_name="Nguyễn Thị Lan")
+    )
     assert same.version == 1
 
 
 def test_stale_version_is_refused(db: Session, actor: Actor) -> None:
     profile = service.create_profile(db, actor=actor, data=lan())
-    service.update_profile(db, actor=actor, profile_id=profile.id,
-                           data=ProfileUpdate(occupation="A"), expected_version=1)
+    service.update_profile(
+        db,
+        actor=actor,
+        profile_id=profile.id,
+        data=ProfileUpdate(occupation="A"),
+        expected_version=1,
+    )
     with pytest.raises(StaleProfile):
-        service.update_profile(db, actor=actor, profile_id=profile.id,
-                               data=ProfileUpdate(occupation="B"), expected_version=1)
+        service.update_profile(
+            db,
+            actor=actor,
+            profile_id=profile.id,
+            data=ProfileUpdate(occupation="B"),
+            expected_version=1,
+        )
 
 
 def test_soft_delete_hides_profile(db: Session, actor: Actor) -> None:
@@ -183,18 +206,42 @@ def test_other_workspace_cannot_see_profile(db: Session, actor: Actor) -> None:
 
 
 def test_custom_attributes_are_typed(db: Session, actor: Actor) -> None:
-    service.define_attribute(db, actor=actor, data=AttributeCreate(
-        key="loyalty_tier", label_vi="Hạng thành viên", label_en="Loyalty tier", type="enum",
-        category="transactional", options=["bronze", "silver", "gold"]))
-    service.define_attribute(db, actor=actor, data=AttributeCreate(
-        key="points", label_vi="Điểm", label_en="Points", type="integer",
-        category="transactional"))
+    service.define_attribute(
+        db,
+        actor=actor,
+        data=AttributeCreate(
+            key="loyalty_tier",
+            label_vi="Hạng thành viên",
+            label_en="Loyalty tier",
+            type="enum",
+            category="transactional",
+            options=["bronze", "silver", "gold"],
+        ),
+    )
+    service.define_attribute(
+        db,
+        actor=actor,
+        data=AttributeCreate(
+            key="points",
+            label_vi="Điểm",
+            label_en="Points",
+            type="integer",
+            category="transactional",
+        ),
+    )
     profile = service.create_profile(
-        db, actor=actor, data=lan(attributes={"loyalty_tier": "gold", "points": "1,200"}))
+        db, actor=actor, data=lan(attributes={"loyalty_tier": "gold", "points": "1,200"})
+    )
     assert profile.attributes == {"loyalty_tier": "gold", "points": 1200}
     with pytest.raises(ValidationFailed) as caught:
-        service.update_profile(db, actor=actor, profile_id=profile.id, data=ProfileUpdate(
-            attributes={"loyalty_tier": "platinum", "points": "nhiều", "unknown": 1}))
+        service.update_profile(
+            db,
+            actor=actor,
+            profile_id=profile.id,
+            data=ProfileUpdate(
+                attributes={"loyalty_tier": "platinum", "points": "nhiều", "unknown": 1}
+            ),
+        )
     assert {(e.field, e.code) for e in caught.value.errors} == {
         ("attributes.loyalty_tier", "invalid_attribute_value"),
         ("attributes.points", "invalid_attribute_value"),
@@ -204,34 +251,56 @@ def test_custom_attributes_are_typed(db: Session, actor: Actor) -> None:
 
 def test_identifier_add_and_remove_moves_primary(db: Session, actor: Actor) -> None:
     profile = service.create_profile(db, actor=actor, data=lan())
-    added = service.add_identifier(db, actor=actor, profile_id=profile.id,
-                                   data=IdentifierCreate(kind="phone", value="84-983-456-721"))
+    added = service.add_identifier(
+        db,
+        actor=actor,
+        profile_id=profile.id,
+        data=IdentifierCreate(kind="phone", value="84-983-456-721"),
+    )
     assert added.value == "+84983456721"
     primary = next(i for i in profile.identifiers if i.kind == "phone")
     service.remove_identifier(db, actor=actor, profile_id=profile.id, identifier_id=primary.id)
     reloaded = service.access_profile(db, actor=actor, profile_id=profile.id)
     assert reloaded.primary_phone == "+84983456721"
-    assert db.scalar(select(ProfileIdentifier.is_primary).where(
-        ProfileIdentifier.id == added.id)) is True
+    assert (
+        db.scalar(select(ProfileIdentifier.is_primary).where(ProfileIdentifier.id == added.id))
+        is True
+    )
 
 
 def test_timeline_merges_interactions_orders_notes(db: Session, actor: Actor) -> None:
     profile = service.create_profile(db, actor=actor, data=lan())
-    service.add_interaction(db, actor=actor, profile_id=profile.id, data=InteractionCreate(
-        channel="zalo", kind="chat", summary="Hỏi size áo dài"))
-    order = service.create_order(db, actor=actor, profile_id=profile.id, data=OrderCreate(
-        channel="pos", external_id="HD001", discount=10_000,  # type: ignore[arg-type]
-        items=[OrderItemIn(name="Áo dài lụa", quantity=2, unit_price=450_000)]))  # type: ignore[arg-type]
+    service.add_interaction(
+        db,
+        actor=actor,
+        profile_id=profile.id,
+        data=InteractionCreate(channel="zalo", kind="chat", summary="Hỏi size áo dài"),
+    )
+    order = service.create_order(
+        db,
+        actor=actor,
+        profile_id=profile.id,
+        data=OrderCreate(
+            channel="pos",
+            external_id="HD001",
+            discount=Decimal(10_000),
+            items=[
+                OrderItemIn(name="Áo dài lụa", quantity=Decimal(2), unit_price=Decimal(450_000))
+            ],
+        ),
+    )
     service.add_note(db, actor=actor, profile_id=profile.id, data=NoteCreate(body="Khách VIP"))
     assert order.total == 890_000
     items, cursor = queries.timeline(db, workspace_id=actor.workspace_id, profile_id=profile.id)
     assert {i.type for i in items} == {"interaction", "order", "note"}
     assert cursor is None
-    first, nxt = queries.timeline(db, workspace_id=actor.workspace_id, profile_id=profile.id,
-                                  limit=2)
+    first, nxt = queries.timeline(
+        db, workspace_id=actor.workspace_id, profile_id=profile.id, limit=2
+    )
     assert nxt is not None
-    rest, _ = queries.timeline(db, workspace_id=actor.workspace_id, profile_id=profile.id,
-                               before=nxt)
+    rest, _ = queries.timeline(
+        db, workspace_id=actor.workspace_id, profile_id=profile.id, before=nxt
+    )
     assert [i.id for i in first + rest] == [i.id for i in items]
 
 

@@ -33,9 +33,13 @@ def create_api() -> FastAPI:
     @api.get("/me", tags=["auth"])
     def me(actor: CurrentActor) -> Me:
         """Who the presented API key acts as, and what it may do."""
-        return Me(kind=actor.kind.value, id=str(actor.id) if actor.id else None,
-                  workspace_id=str(actor.workspace_id), display=actor.display,
-                  permissions=sorted(p.value for p in actor.permissions))
+        return Me(
+            kind=actor.kind.value,
+            id=str(actor.id) if actor.id else None,
+            workspace_id=str(actor.workspace_id),
+            display=actor.display,
+            permissions=sorted(p.value for p in actor.permissions),
+        )
 
     @api.get("/health", tags=["health"])
     def health() -> dict[str, str]:

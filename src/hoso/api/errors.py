@@ -50,15 +50,24 @@ _PYDANTIC_CODES = {
 
 def _field_errors(errors: list[FieldError], locale: Locale) -> list[dict[str, Any]]:
     return [
-        {"field": e.field, "code": e.code, "message": message(e.code, locale, e.params),
-         **({"params": e.params} if e.params else {})}
+        {
+            "field": e.field,
+            "code": e.code,
+            "message": message(e.code, locale, e.params),
+            **({"params": e.params} if e.params else {}),
+        }
         for e in errors
     ]
 
 
 def problem(
-    status: int, code: str, locale: Locale, *, params: dict[str, Any] | None = None,
-    errors: list[FieldError] | None = None, headers: dict[str, str] | None = None,
+    status: int,
+    code: str,
+    locale: Locale,
+    *,
+    params: dict[str, Any] | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"/errors/{code}",
@@ -79,8 +88,9 @@ def _hoso_error(request: Request, exc: Exception) -> JSONResponse:
     locale = request_locale(request)
     errors = exc.errors if isinstance(exc, ValidationFailed) else None
     headers = {"WWW-Authenticate": "Bearer"} if exc.kind is ErrorKind.UNAUTHENTICATED else None
-    return problem(STATUS[exc.kind], exc.code, locale, params=exc.details, errors=errors,
-                   headers=headers)
+    return problem(
+        STATUS[exc.kind], exc.code, locale, params=exc.details, errors=errors, headers=headers
+    )
 
 
 def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -45,8 +45,9 @@ def create_profile(
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> ProfileRead:
     """Create a customer. Send `Idempotency-Key` to make retries safe."""
-    profile = service.create_profile(db, actor=actor, data=body, source="api",
-                                     idempotency_key=idempotency_key)
+    profile = service.create_profile(
+        db, actor=actor, data=body, source="api", idempotency_key=idempotency_key
+    )
     return ProfileRead.model_validate(profile)
 
 
@@ -56,10 +57,12 @@ def list_profiles(
 ) -> ProfilePage:
     """List customers, newest first. Pass `next_after` back as `after` for the next page."""
     actor.require(Permission.PROFILES_READ)
-    rows, next_after = queries.list_profiles(db, workspace_id=actor.workspace_id, after=after,
-                                             limit=limit)
-    return ProfilePage(items=[ProfileSummary.model_validate(p) for p in rows],
-                       next_after=next_after)
+    rows, next_after = queries.list_profiles(
+        db, workspace_id=actor.workspace_id, after=after, limit=limit
+    )
+    return ProfilePage(
+        items=[ProfileSummary.model_validate(p) for p in rows], next_after=next_after
+    )
 
 
 @router.get("/profiles/search")
@@ -75,8 +78,9 @@ def search_profiles(
     return SearchResults(
         query=q,
         items=[
-            ProfileMatch.model_validate({**ProfileSummary.model_validate(h.profile).model_dump(),
-                                         "match": h.match})
+            ProfileMatch.model_validate(
+                {**ProfileSummary.model_validate(h.profile).model_dump(), "match": h.match}
+            )
             for h in hits
         ],
     )
@@ -85,8 +89,9 @@ def search_profiles(
 @router.get("/profiles/{profile_id}")
 def read_profile(profile_id: UUID, db: DbSession, actor: CurrentActor) -> ProfileRead:
     """One customer with identifiers, addresses, custom fields and field lineage."""
-    return ProfileRead.model_validate(service.access_profile(db, actor=actor,
-                                                             profile_id=profile_id))
+    return ProfileRead.model_validate(
+        service.access_profile(db, actor=actor, profile_id=profile_id)
+    )
 
 
 @router.patch("/profiles/{profile_id}")
@@ -104,8 +109,9 @@ def update_profile(
             expected = int(if_match.strip('"W/ '))
         except ValueError:
             raise ValidationFailed([FieldError("If-Match", "wrong_type")]) from None
-    profile = service.update_profile(db, actor=actor, profile_id=profile_id, data=body,
-                                     source="api", expected_version=expected)
+    profile = service.update_profile(
+        db, actor=actor, profile_id=profile_id, data=body, source="api", expected_version=expected
+    )
     return ProfileRead.model_validate(profile)
 
 
@@ -117,28 +123,29 @@ def delete_profile(profile_id: UUID, db: DbSession, actor: CurrentActor) -> Resp
 
 
 @router.get("/profiles/{profile_id}/identifiers")
-def list_identifiers(profile_id: UUID, db: DbSession,
-                     actor: CurrentActor) -> list[IdentifierRead]:
+def list_identifiers(profile_id: UUID, db: DbSession, actor: CurrentActor) -> list[IdentifierRead]:
     """Phones, emails and external ids of a customer, raw and normalised."""
     profile = service.access_profile(db, actor=actor, profile_id=profile_id)
     return [IdentifierRead.model_validate(i) for i in profile.identifiers]
 
 
 @router.post("/profiles/{profile_id}/identifiers", status_code=status.HTTP_201_CREATED)
-def add_identifier(profile_id: UUID, body: IdentifierCreate, db: DbSession,
-                   actor: CurrentActor) -> IdentifierRead:
+def add_identifier(
+    profile_id: UUID, body: IdentifierCreate, db: DbSession, actor: CurrentActor
+) -> IdentifierRead:
     """Attach a phone, email or external id (normalised; raw value kept)."""
     identifier = service.add_identifier(db, actor=actor, profile_id=profile_id, data=body)
     return IdentifierRead.model_validate(identifier)
 
 
-@router.delete("/profiles/{profile_id}/identifiers/{identifier_id}",
-               status_code=status.HTTP_204_NO_CONTENT)
-def remove_identifier(profile_id: UUID, identifier_id: UUID, db: DbSession,
-                      actor: CurrentActor) -> Response:
+@router.delete(
+    "/profiles/{profile_id}/identifiers/{identifier_id}", status_code=status.HTTP_204_NO_CONTENT
+)
+def remove_identifier(
+    profile_id: UUID, identifier_id: UUID, db: DbSession, actor: CurrentActor
+) -> Response:
     """Detach an identifier from a customer."""
-    service.remove_identifier(db, actor=actor, profile_id=profile_id,
-                              identifier_id=identifier_id)
+    service.remove_identifier(db, actor=actor, profile_id=profile_id, identifier_id=identifier_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -153,13 +160,15 @@ def list_notes(profile_id: UUID, db: DbSession, actor: CurrentActor) -> list[Not
 @router.post("/profiles/{profile_id}/notes", status_code=status.HTTP_201_CREATED)
 def add_note(profile_id: UUID, body: NoteCreate, db: DbSession, actor: CurrentActor) -> NoteRead:
     """Add a staff note."""
-    return NoteRead.model_validate(service.add_note(db, actor=actor, profile_id=profile_id,
-                                                    data=body))
+    return NoteRead.model_validate(
+        service.add_note(db, actor=actor, profile_id=profile_id, data=body)
+    )
 
 
 @router.get("/profiles/{profile_id}/interactions")
-def list_interactions(profile_id: UUID, db: DbSession,
-                      actor: CurrentActor) -> list[InteractionRead]:
+def list_interactions(
+    profile_id: UUID, db: DbSession, actor: CurrentActor
+) -> list[InteractionRead]:
     """Interactions on every channel, newest first."""
     service.access_profile(db, actor=actor, profile_id=profile_id)
     rows = queries.list_interactions(db, workspace_id=actor.workspace_id, profile_id=profile_id)
@@ -167,8 +176,9 @@ def list_interactions(profile_id: UUID, db: DbSession,
 
 
 @router.post("/profiles/{profile_id}/interactions", status_code=status.HTTP_201_CREATED)
-def add_interaction(profile_id: UUID, body: InteractionCreate, db: DbSession,
-                    actor: CurrentActor) -> InteractionRead:
+def add_interaction(
+    profile_id: UUID, body: InteractionCreate, db: DbSession, actor: CurrentActor
+) -> InteractionRead:
     """Log a call, chat, visit, complaint or any other interaction."""
     interaction = service.add_interaction(db, actor=actor, profile_id=profile_id, data=body)
     return InteractionRead.model_validate(interaction)
@@ -183,11 +193,13 @@ def list_orders(profile_id: UUID, db: DbSession, actor: CurrentActor) -> list[Or
 
 
 @router.post("/profiles/{profile_id}/orders", status_code=status.HTTP_201_CREATED)
-def create_order(profile_id: UUID, body: OrderCreate, db: DbSession,
-                 actor: CurrentActor) -> OrderRead:
+def create_order(
+    profile_id: UUID, body: OrderCreate, db: DbSession, actor: CurrentActor
+) -> OrderRead:
     """Record an order; totals are computed from the items."""
-    return OrderRead.model_validate(service.create_order(db, actor=actor, profile_id=profile_id,
-                                                         data=body))
+    return OrderRead.model_validate(
+        service.create_order(db, actor=actor, profile_id=profile_id, data=body)
+    )
 
 
 @router.get("/profiles/{profile_id}/timeline")
@@ -201,12 +213,23 @@ def read_timeline(
     """Interactions, orders and notes in one list, newest first. Page with `next_before`."""
     service.access_profile(db, actor=actor, profile_id=profile_id)
     cursor = _parse_cursor(before) if before else None
-    items, nxt = queries.timeline(db, workspace_id=actor.workspace_id, profile_id=profile_id,
-                                  before=cursor, limit=limit)
+    items, nxt = queries.timeline(
+        db, workspace_id=actor.workspace_id, profile_id=profile_id, before=cursor, limit=limit
+    )
     return TimelinePage(
-        items=[TimelineEntry(id=i.id, type=i.type, at=i.at, channel=i.channel,  # type: ignore[arg-type]
-                             kind=i.kind, summary=i.summary, amount=i.amount,
-                             properties=i.properties) for i in items],
+        items=[
+            TimelineEntry(
+                id=i.id,
+                type=i.type,
+                at=i.at,
+                channel=i.channel,
+                kind=i.kind,
+                summary=i.summary,
+                amount=i.amount,
+                properties=i.properties,
+            )
+            for i in items
+        ],
         next_before=f"{nxt[0].isoformat()}|{nxt[1]}" if nxt else None,
     )
 
@@ -223,8 +246,10 @@ def _parse_cursor(raw: str) -> tuple[datetime, UUID]:
 def list_attributes(db: DbSession, actor: CurrentActor) -> list[AttributeRead]:
     """Custom field definitions of the workspace."""
     actor.require(Permission.PROFILES_READ)
-    return [AttributeRead.model_validate(a)
-            for a in queries.list_attributes(db, workspace_id=actor.workspace_id)]
+    return [
+        AttributeRead.model_validate(a)
+        for a in queries.list_attributes(db, workspace_id=actor.workspace_id)
+    ]
 
 
 @router.post("/attributes", tags=["attributes"], status_code=status.HTTP_201_CREATED)

@@ -28,8 +28,14 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(key_app, name="apikey")
 
-EXIT = {ErrorKind.INVALID: 2, ErrorKind.NOT_FOUND: 3, ErrorKind.CONFLICT: 4,
-        ErrorKind.FORBIDDEN: 5, ErrorKind.UNAUTHENTICATED: 5, ErrorKind.UNAVAILABLE: 6}
+EXIT = {
+    ErrorKind.INVALID: 2,
+    ErrorKind.NOT_FOUND: 3,
+    ErrorKind.CONFLICT: 4,
+    ErrorKind.FORBIDDEN: 5,
+    ErrorKind.UNAUTHENTICATED: 5,
+    ErrorKind.UNAVAILABLE: 6,
+}
 
 
 def _say(text: str) -> None:
@@ -106,8 +112,9 @@ def demo(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     customers: Annotated[int, typer.Option(help="Demo customers to generate.")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same data).")] = 2026,
-    serve_after: Annotated[bool, typer.Option("--serve/--no-serve",
-                                              help="Start the server after loading.")] = True,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Start the server after loading.")
+    ] = True,
 ) -> None:
     """Load a demo shop with Vietnamese customers (once), then serve it."""
     from hoso.core.db import make_session_factory
@@ -117,6 +124,7 @@ def demo(
     try:
         engine = _engine(settings)
         with make_session_factory(engine).begin() as session:
+
             def progress(done: int, total: int) -> None:
                 width = 30
                 filled = width * done // max(total, 1)
@@ -130,8 +138,10 @@ def demo(
     except HosoError as exc:
         raise _fail(exc, settings) from exc
     if summary.created:
-        _say(f"Demo: {summary.customers} khách hàng / customers, {summary.orders} đơn hàng / "
-             f"orders, {summary.interactions} tương tác / interactions.")
+        _say(
+            f"Demo: {summary.customers} khách hàng / customers, {summary.orders} đơn hàng / "
+            f"orders, {summary.interactions} tương tác / interactions."
+        )
     else:
         _say("Dữ liệu mẫu đã có sẵn / demo data already loaded.")
     _say("")
@@ -160,13 +170,18 @@ def db_upgrade() -> None:
 def user_create(
     email: Annotated[str, typer.Option(prompt=True, help="Login email.")],
     name: Annotated[str, typer.Option(prompt="Tên hiển thị / display name")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True,
-                                          confirmation_prompt=True,
-                                          envvar="HOSO_NEW_USER_PASSWORD")],
-    role: Annotated[str, typer.Option(help="owner, admin, manager, sales, support, "
-                                           "marketing or viewer.")] = "owner",
-    workspace: Annotated[str | None, typer.Option(help="Workspace slug (default: the first; "
-                                                       "created if none).")] = None,
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, confirmation_prompt=True, envvar="HOSO_NEW_USER_PASSWORD"
+        ),
+    ],
+    role: Annotated[
+        str, typer.Option(help="owner, admin, manager, sales, support, marketing or viewer.")
+    ] = "owner",
+    workspace: Annotated[
+        str | None, typer.Option(help="Workspace slug (default: the first; created if none).")
+    ] = None,
     workspace_name: Annotated[str, typer.Option(help="Name for a new workspace.")] = "Cửa hàng",
 ) -> None:
     """Create a staff account (an owner by default)."""
@@ -180,23 +195,34 @@ def user_create(
         typer.echo(f"role: {role}?", err=True)
         raise typer.Exit(2) from None
     with _unit_of_work(settings) as session:
-        ws = (workspaces.find_workspace_by_slug(session, slug=workspace) if workspace
-              else workspaces.first_workspace(session))
+        ws = (
+            workspaces.find_workspace_by_slug(session, slug=workspace)
+            if workspace
+            else workspaces.first_workspace(session)
+        )
         if ws is None:
             ws = workspaces.create_workspace(session, name=workspace_name, slug=workspace)
-        user = workspaces.create_user(session, workspace_id=ws.id, email=email,
-                                      password=password, display_name=name, role=chosen)
+        user = workspaces.create_user(
+            session,
+            workspace_id=ws.id,
+            email=email,
+            password=password,
+            display_name=name,
+            role=chosen,
+        )
         _say(f"Đã tạo / created: {user.email} ({user.role}) trong / in {ws.slug}")
 
 
 @key_app.command("create")
 def apikey_create(
     name: Annotated[str, typer.Option(help="What the key is for.")],
-    scope: Annotated[list[str] | None, typer.Option(help="Permission, repeatable "
-                                                         "(default: read and write profiles).")
-                     ] = None,
-    workspace: Annotated[str | None, typer.Option(help="Workspace slug (default: the first).")
-                         ] = None,
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(help="Permission, repeatable (default: read and write profiles)."),
+    ] = None,
+    workspace: Annotated[
+        str | None, typer.Option(help="Workspace slug (default: the first).")
+    ] = None,
 ) -> None:
     """Issue an API key; the secret is printed once."""
     from hoso.core.actor import Actor
@@ -204,16 +230,29 @@ def apikey_create(
     from hoso.workspaces import service as workspaces
 
     settings = get_settings()
-    scopes = scope or ["profiles:read", "profiles:write", "notes:write", "interactions:write",
-                       "orders:write"]
+    scopes = scope or [
+        "profiles:read",
+        "profiles:write",
+        "notes:write",
+        "interactions:write",
+        "orders:write",
+    ]
     with _unit_of_work(settings) as session:
-        ws = (workspaces.find_workspace_by_slug(session, slug=workspace) if workspace
-              else workspaces.first_workspace(session))
+        ws = (
+            workspaces.find_workspace_by_slug(session, slug=workspace)
+            if workspace
+            else workspaces.first_workspace(session)
+        )
         if ws is None:
             typer.echo("No workspace: run `hoso user create` first.", err=True)
             raise typer.Exit(3)
-        issued = workspaces.create_api_key(session, workspace_id=ws.id, name=name, scopes=scopes,
-                                           actor=Actor.system(WorkspaceId(ws.id), "cli"))
+        issued = workspaces.create_api_key(
+            session,
+            workspace_id=ws.id,
+            name=name,
+            scopes=scopes,
+            actor=Actor.system(WorkspaceId(ws.id), "cli"),
+        )
         _say(issued.secret)
 
 

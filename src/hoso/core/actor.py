@@ -13,6 +13,8 @@ from hoso.core.types import WorkspaceId
 
 
 class Permission(StrEnum):
+    """What an actor may do; API key scopes use the same values."""
+
     PROFILES_READ = "profiles:read"
     PROFILES_WRITE = "profiles:write"
     PROFILES_DELETE = "profiles:delete"
@@ -26,6 +28,8 @@ class Permission(StrEnum):
 
 
 class Role(StrEnum):
+    """Positions in a small business, each with a fixed set of permissions."""
+
     OWNER = "owner"
     ADMIN = "admin"
     MANAGER = "manager"
@@ -41,8 +45,7 @@ _STAFF = frozenset({P.PROFILES_READ, P.PROFILES_WRITE, P.NOTES_WRITE, P.INTERACT
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(Permission),
     Role.ADMIN: frozenset(Permission),
-    Role.MANAGER: _STAFF
-    | {P.PROFILES_DELETE, P.ORDERS_WRITE, P.ATTRIBUTES_MANAGE, P.AUDIT_READ},
+    Role.MANAGER: _STAFF | {P.PROFILES_DELETE, P.ORDERS_WRITE, P.ATTRIBUTES_MANAGE, P.AUDIT_READ},
     Role.SALES: _STAFF | {P.ORDERS_WRITE},
     Role.SUPPORT: _STAFF,
     Role.MARKETING: frozenset({P.PROFILES_READ, P.NOTES_WRITE}),
@@ -51,6 +54,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 
 class ActorKind(StrEnum):
+    """Who acts: a person, an integration, or hoso itself (jobs, CLI)."""
+
     USER = "user"
     API_KEY = "api_key"
     SYSTEM = "system"

@@ -17,6 +17,8 @@ from hoso.core.masking import mask
 
 
 class AuditEvent(Base):
+    """One change or sensitive read, with masked before/after values."""
+
     __tablename__ = "audit_event"
     __table_args__ = (Index(None, "workspace_id", "subject_type", "subject_id", "id"),)
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Literal, Self
 
 import platformdirs
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Locale = Literal["vi", "en"]

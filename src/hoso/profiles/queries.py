@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from sqlalchemy import Row, and_, func, literal, or_, select, text, union_all
@@ -84,6 +84,8 @@ def count_profiles(session: Session, *, workspace_id: UUID) -> int:
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
+    """A found profile and how it matched."""
+
     profile: Profile
     match: str
 
@@ -130,11 +132,13 @@ def search_profiles(
     if looks_like_email(q):
         email = normalize_email(q)
         values = tuple(v for v in {email.value, q.lower()} if v)
-        return [SearchHit(p, "email") for p in _by_identifier(session, workspace_id, "email",
-                                                              values, limit)]
+        return [
+            SearchHit(p, "email")
+            for p in _by_identifier(session, workspace_id, "email", values, limit)
+        ]
     if looks_like_phone(q):
-        hits = _by_identifier(session, workspace_id, "phone", phone_search_variants(q), limit)
-        return [SearchHit(p, "phone") for p in hits]
+        found = _by_identifier(session, workspace_id, "phone", phone_search_variants(q), limit)
+        return [SearchHit(p, "phone") for p in found]
     key = fold(q)
     if not key:
         return []
@@ -143,10 +147,14 @@ def search_profiles(
     live = and_(Profile.workspace_id == workspace_id, Profile.deleted_at.is_(None))
     strategies = [
         select(Profile.id).where(live, Profile.name_key == key).limit(_CANDIDATES),
-        select(Profile.id).where(live, Profile.name_key.like(prefix))
-        .order_by(Profile.name_key).limit(_CANDIDATES),
-        select(Profile.id).where(live, Profile.given_key.like(prefix))
-        .order_by(Profile.given_key).limit(_CANDIDATES),
+        select(Profile.id)
+        .where(live, Profile.name_key.like(prefix))
+        .order_by(Profile.name_key)
+        .limit(_CANDIDATES),
+        select(Profile.id)
+        .where(live, Profile.given_key.like(prefix))
+        .order_by(Profile.given_key)
+        .limit(_CANDIDATES),
     ]
     candidates = union_all(*[s.subquery().select() for s in strategies]).subquery()
     rank = _rank(lowered, key, prefix)
@@ -160,14 +168,17 @@ def search_profiles(
     if len(hits) < limit and len(key) >= 3:
         seen = {h.profile.id for h in hits}
         contains = "%" + _like_escape(key) + "%"
-        for profile in session.scalars(
+        more = session.scalars(
             select(Profile)
-            .where(live, Profile.name_key.like(contains), Profile.id.notin_(seen) if seen
-                   else literal(True))
+            .where(
+                live,
+                Profile.name_key.like(contains),
+                Profile.id.notin_(seen) if seen else literal(True),
+            )
             .order_by(func.similarity(Profile.name_key, key).desc(), Profile.id)
             .limit(limit - len(hits))
-        ):
-            hits.append(SearchHit(profile, "name_contains"))
+        )
+        hits.extend(SearchHit(profile, "name_contains") for profile in more)
     return hits
 
 
@@ -196,8 +207,10 @@ def _rank(lowered: str, key: str, prefix: str) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class TimelineItem:
+    """One row of the merged timeline."""
+
     id: UUID
-    type: str
+    type: Literal["interaction", "order", "note"]
     at: datetime
     channel: str | None
     kind: str
@@ -247,22 +260,27 @@ def timeline(
         Note.body.label("summary"),
         literal(None).cast(Order.total.type).label("amount"),
         func.jsonb_build_object("author", Note.author_display).label("properties"),
-    ).where(Note.workspace_id == workspace_id, Note.profile_id == profile_id,
-            Note.deleted_at.is_(None))
+    ).where(
+        Note.workspace_id == workspace_id, Note.profile_id == profile_id, Note.deleted_at.is_(None)
+    )
     merged = union_all(interactions, orders, notes).subquery()
     query = select(merged)
     if before is not None:
         at, last_id = before
-        query = query.where(
-            or_(merged.c.at < at, and_(merged.c.at == at, merged.c.id < last_id))
-        )
+        query = query.where(or_(merged.c.at < at, and_(merged.c.at == at, merged.c.id < last_id)))
     rows: list[Row[Any]] = list(
         session.execute(query.order_by(merged.c.at.desc(), merged.c.id.desc()).limit(limit + 1))
     )
     items = [
         TimelineItem(
-            id=r.id, type=r.type, at=r.at, channel=r.channel, kind=r.kind, summary=r.summary,
-            amount=r.amount, properties=r.properties or {},
+            id=r.id,
+            type=r.type,
+            at=r.at,
+            channel=r.channel,
+            kind=r.kind,
+            summary=r.summary,
+            amount=r.amount,
+            properties=r.properties or {},
         )
         for r in rows[:limit]
     ]
@@ -292,8 +310,11 @@ def list_notes(
     return list(
         session.scalars(
             select(Note)
-            .where(Note.workspace_id == workspace_id, Note.profile_id == profile_id,
-                   Note.deleted_at.is_(None))
+            .where(
+                Note.workspace_id == workspace_id,
+                Note.profile_id == profile_id,
+                Note.deleted_at.is_(None),
+            )
             .order_by(Note.created_at.desc(), Note.id.desc())
             .limit(limit)
         )
@@ -327,6 +348,8 @@ def list_attributes(session: Session, *, workspace_id: UUID) -> list[AttributeDe
 
 @dataclass(frozen=True, slots=True)
 class OrderStats:
+    """Completed-order totals of a profile."""
+
     count: int
     total: Decimal
     last_at: datetime | None
@@ -335,9 +358,13 @@ class OrderStats:
 def order_stats(session: Session, *, workspace_id: UUID, profile_id: UUID) -> OrderStats:
     """Completed orders of a profile: count, amount spent, last order time."""
     row = session.execute(
-        select(func.count(), func.coalesce(func.sum(Order.total), 0), func.max(Order.ordered_at))
-        .where(Order.workspace_id == workspace_id, Order.profile_id == profile_id,
-               Order.status == "completed")
+        select(
+            func.count(), func.coalesce(func.sum(Order.total), 0), func.max(Order.ordered_at)
+        ).where(
+            Order.workspace_id == workspace_id,
+            Order.profile_id == profile_id,
+            Order.status == "completed",
+        )
     ).one()
     return OrderStats(count=int(row[0]), total=Decimal(row[1]), last_at=row[2])
 

@@ -31,6 +31,7 @@ class AddressIn(Model):
     district: ShortText | None = None
     province: ShortText | None = None
     country: Annotated[str, StringConstraints(min_length=2, max_length=2)] = "VN"
+    raw: Annotated[str, StringConstraints(max_length=1000)] | None = None  # as the customer wrote it
 
 
 class ExternalIdIn(Model):
@@ -242,7 +243,12 @@ AttributeType = Literal[
     "text", "number", "integer", "boolean", "date", "enum", "multi_enum", "email", "phone", "url"
 ]
 Category = Literal[
-    "identity", "demographic", "preference", "transactional", "technical", "engagement",
+    "identity",
+    "demographic",
+    "preference",
+    "transactional",
+    "technical",
+    "engagement",
     "qualitative",
 ]
 Sensitivity = Literal["public", "internal", "personal", "sensitive"]

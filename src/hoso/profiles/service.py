@@ -144,7 +144,7 @@ def _validate_birth_date(raw: str | date, errors: list[FieldError]) -> date | No
     return None
 
 
-def _coerce_attribute(  # noqa: C901 - one branch per attribute type reads best flat
+def _coerce_attribute(
     definition: AttributeDefinition, value: Any, errors: list[FieldError]
 ) -> tuple[bool, Any]:
     path = f"attributes.{definition.key}"
@@ -181,8 +181,9 @@ def _coerce_attribute(  # noqa: C901 - one branch per attribute type reads best 
             return True, True
         return (True, False) if folded in _FALSE else bad()
     if kind == "date":
-        parsed = parse_vn_date(value if isinstance(value, str | int | float) else str(value),
-                               today=_today())
+        parsed = parse_vn_date(
+            value if isinstance(value, str | int | float) else str(value), today=_today()
+        )
         return (True, parsed.value.isoformat()) if parsed.value else bad()
     if kind == "enum":
         return (True, value) if isinstance(value, str) and value in definition.options else bad()
@@ -251,8 +252,10 @@ def _validate(
         clean.scalars["birth_date"] = (
             None if raw is None or raw == "" else _validate_birth_date(raw, errors)
         )
-    if "household_size" in sent and fields.household_size is not None and not (
-        1 <= fields.household_size <= 50
+    if (
+        "household_size" in sent
+        and fields.household_size is not None
+        and not (1 <= fields.household_size <= 50)
     ):
         errors.append(FieldError("household_size", "out_of_range", {"min": 1, "max": 50}))
     if "phones" in sent:
@@ -266,9 +269,11 @@ def _validate(
         ]
     if "attributes" in sent and fields.attributes:
         clean.attributes = _validate_attributes(session, workspace_id, fields.attributes, errors)
-    if creating and not (
-        clean.scalars.get("full_name") or clean.phones or clean.emails
-    ) and not any(e.field.startswith(("phones", "emails")) for e in errors):
+    if (
+        creating
+        and not (clean.scalars.get("full_name") or clean.phones or clean.emails)
+        and not any(e.field.startswith(("phones", "emails")) for e in errors)
+    ):
         errors.append(FieldError("full_name", "profile_needs_name_or_contact"))
     if errors:
         raise ValidationFailed(errors)
@@ -283,9 +288,11 @@ def _land(
     payload: dict[str, Any],
     idempotency_key: str | None = None,
     source_ref: str | None = None,
+    profile_id: UUID | None = None,
 ) -> SourceRecord:
     record = SourceRecord(
         workspace_id=actor.workspace_id,
+        profile_id=profile_id,
         source=source,
         source_ref=source_ref,
         idempotency_key=idempotency_key,
@@ -315,19 +322,24 @@ def _sync_identifiers(
     wanted: list[tuple[str, str, list[str]]],
     source: str,
     record: SourceRecord,
+    new: bool,
 ) -> list[str]:
     """Make the profile's identifiers of ``kind`` exactly ``wanted`` (value, raw, flags).
 
     Returns the values that changed (added or removed), for the audit log.
     """
-    existing = {
-        i.value: i
-        for i in session.scalars(
-            select(ProfileIdentifier).where(
-                ProfileIdentifier.profile_id == profile.id, ProfileIdentifier.kind == kind
+    existing = (
+        {}
+        if new
+        else {
+            i.value: i
+            for i in session.scalars(
+                select(ProfileIdentifier).where(
+                    ProfileIdentifier.profile_id == profile.id, ProfileIdentifier.kind == kind
+                )
             )
-        )
-    }
+        }
+    )
     now = utcnow()
     changed: list[str] = []
     wanted_values = [w[0] for w in wanted]
@@ -336,8 +348,8 @@ def _sync_identifiers(
             session.delete(identifier)
             changed.append(value)
     for position, (value, raw, flags) in enumerate(wanted):
-        identifier = existing.get(value)
-        if identifier is None:
+        current = existing.get(value)
+        if current is None:
             session.add(
                 ProfileIdentifier(
                     workspace_id=profile.workspace_id,
@@ -355,8 +367,8 @@ def _sync_identifiers(
             )
             changed.append(value)
         else:
-            identifier.is_primary = position == 0
-            identifier.last_seen_at = now
+            current.is_primary = position == 0
+            current.last_seen_at = now
     return changed
 
 
@@ -367,8 +379,12 @@ def _apply(
     *,
     source: str,
     record: SourceRecord,
+    new: bool = False,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Apply a validated change; return (before, after) of what actually changed."""
+    """Apply a validated change; return (before, after) of what actually changed.
+
+    ``new`` skips the reads of existing identifiers and addresses a new profile cannot have.
+    """
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     for name, value in clean.scalars.items():
@@ -382,32 +398,43 @@ def _apply(
             setattr(profile, name, value)
     if clean.phones is not None:
         wanted = [(p.e164 or "", p.raw or "", [f.value for f in p.flags]) for p in clean.phones]
-        if _sync_identifiers(session, profile, kind="phone", wanted=wanted, source=source,
-                             record=record):
+        if _sync_identifiers(
+            session, profile, kind="phone", wanted=wanted, source=source, record=record, new=new
+        ):
             before["phones"] = [profile.primary_phone] if profile.primary_phone else []
             after["phones"] = [w[0] for w in wanted]
         profile.primary_phone = wanted[0][0] if wanted else None
     if clean.emails is not None:
         wanted = [(e.value or "", e.raw or "", [f.value for f in e.flags]) for e in clean.emails]
-        if _sync_identifiers(session, profile, kind="email", wanted=wanted, source=source,
-                             record=record):
+        if _sync_identifiers(
+            session, profile, kind="email", wanted=wanted, source=source, record=record, new=new
+        ):
             before["emails"] = [profile.primary_email] if profile.primary_email else []
             after["emails"] = [w[0] for w in wanted]
         profile.primary_email = wanted[0][0] if wanted else None
     if clean.addresses is not None:
-        old_addresses = session.scalars(
-            select(ProfileAddress).where(ProfileAddress.profile_id == profile.id)
-        ).all()
+        old_addresses = (
+            []
+            if new
+            else session.scalars(
+                select(ProfileAddress).where(ProfileAddress.profile_id == profile.id)
+            ).all()
+        )
         old_view = [_address_view(a) for a in old_addresses]
         new_view = [
             {k: a.get(k) for k in ("label", "line", "ward", "district", "province", "country")}
             for a in clean.addresses
         ]
         if old_view != new_view:
-            session.execute(delete(ProfileAddress).where(ProfileAddress.profile_id == profile.id))
-            for address in clean.addresses:
-                raw = ", ".join(
-                    str(address[k]) for k in ("line", "ward", "district", "province")
+            if old_addresses:
+                session.execute(
+                    delete(ProfileAddress).where(ProfileAddress.profile_id == profile.id)
+                )
+            for given in clean.addresses:
+                address = dict(given)
+                raw = address.pop("raw", None) or ", ".join(
+                    str(address[k])
+                    for k in ("line", "ward", "district", "province")
                     if address.get(k)
                 )
                 session.add(
@@ -516,19 +543,26 @@ def create_profile(
         if previous is not None:
             return access_profile(session, actor=actor, profile_id=previous)
     clean = _validate(session, actor.workspace_id, data, creating=True)
+    profile = Profile(
+        workspace_id=actor.workspace_id,
+        full_name="",
+        name_key="",
+        given_key="",
+        gender="unknown",
+        attributes={},
+        field_sources={},
+    )
+    session.add(profile)
+    session.flush()
     record = _land(
         session,
         actor,
         source=source,
         payload=data.model_dump(mode="json", exclude_unset=True),
         idempotency_key=idempotency_key,
+        profile_id=profile.id,
     )
-    profile = Profile(workspace_id=actor.workspace_id, full_name="", name_key="", given_key="",
-                      gender="unknown", attributes={}, field_sources={})
-    session.add(profile)
-    session.flush()
-    record.profile_id = profile.id
-    _, after = _apply(session, profile, clean, source=source, record=record)
+    _, after = _apply(session, profile, clean, source=source, record=record, new=True)
     for ext in data.external_ids:
         session.add(
             ProfileIdentifier(
@@ -543,8 +577,14 @@ def create_profile(
             )
         )
     session.flush()
-    audit.record(session, actor, "profile.created", subject_type="profile",
-                 subject_id=profile.id, after=_json(after))
+    audit.record(
+        session,
+        actor,
+        "profile.created",
+        subject_type="profile",
+        subject_id=profile.id,
+        after=_json(after),
+    )
     outbox.emit(session, actor.workspace_id, "profile.created", profile_id=profile.id)
     return access_profile(session, actor=actor, profile_id=profile.id)
 
@@ -571,17 +611,33 @@ def update_profile(
     if expected_version is not None and profile.version != expected_version:
         raise StaleProfile(profile_id=str(profile_id), version=profile.version)
     clean = _validate(session, actor.workspace_id, data, creating=False)
-    record = _land(session, actor, source=source,
-                   payload=data.model_dump(mode="json", exclude_unset=True))
-    record.profile_id = profile.id
+    record = _land(
+        session,
+        actor,
+        source=source,
+        payload=data.model_dump(mode="json", exclude_unset=True),
+        profile_id=profile.id,
+    )
     before, after = _apply(session, profile, clean, source=source, record=record)
     if after:
         profile.version += 1
         profile.updated_at = utcnow()
-        audit.record(session, actor, "profile.updated", subject_type="profile",
-                     subject_id=profile.id, before=_json(before), after=_json(after))
-        outbox.emit(session, actor.workspace_id, "profile.updated", profile_id=profile.id,
-                    fields=sorted(after))
+        audit.record(
+            session,
+            actor,
+            "profile.updated",
+            subject_type="profile",
+            subject_id=profile.id,
+            before=_json(before),
+            after=_json(after),
+        )
+        outbox.emit(
+            session,
+            actor.workspace_id,
+            "profile.updated",
+            profile_id=profile.id,
+            fields=sorted(after),
+        )
     session.flush()
     return access_profile(session, actor=actor, profile_id=profile.id)
 
@@ -597,14 +653,24 @@ def delete_profile(session: Session, *, actor: Actor, profile_id: UUID) -> None:
     profile = get_profile(session, workspace_id=actor.workspace_id, profile_id=profile_id)
     profile.deleted_at = utcnow()
     profile.version += 1
-    audit.record(session, actor, "profile.deleted", subject_type="profile",
-                 subject_id=profile.id, before={"full_name": profile.full_name})
+    audit.record(
+        session,
+        actor,
+        "profile.deleted",
+        subject_type="profile",
+        subject_id=profile.id,
+        before={"full_name": profile.full_name},
+    )
     outbox.emit(session, actor.workspace_id, "profile.deleted", profile_id=profile.id)
     session.flush()
 
 
 def add_identifier(
-    session: Session, *, actor: Actor, profile_id: UUID, data: IdentifierCreate,
+    session: Session,
+    *,
+    actor: Actor,
+    profile_id: UUID,
+    data: IdentifierCreate,
     source: str = "api",
 ) -> ProfileIdentifier:
     """Attach one identifier (normalised) to a profile; re-adding refreshes ``last_seen_at``.
@@ -631,20 +697,21 @@ def add_identifier(
     if errors:
         raise ValidationFailed([FieldError("value", e.code, e.params) for e in errors])
     assert value  # noqa: S101 - a valid result always has a value
-    record = _land(session, actor, source=source, payload=data.model_dump(mode="json"))
-    record.profile_id = profile.id
-    identifier = session.scalar(
+    record = _land(
+        session, actor, source=source, payload=data.model_dump(mode="json"), profile_id=profile.id
+    )
+    known = session.scalar(
         select(ProfileIdentifier).where(
             ProfileIdentifier.profile_id == profile.id,
             ProfileIdentifier.kind == data.kind,
             ProfileIdentifier.value == value,
         )
     )
-    if identifier is not None:
-        identifier.last_seen_at = utcnow()
+    if known is not None:
+        known.last_seen_at = utcnow()
         session.flush()
-        return identifier
-    is_first = data.kind == "phone" and profile.primary_phone is None or (
+        return known
+    is_first = (data.kind == "phone" and profile.primary_phone is None) or (
         data.kind == "email" and profile.primary_email is None
     )
     identifier = ProfileIdentifier(
@@ -666,10 +733,21 @@ def add_identifier(
         profile.primary_email = value
     profile.updated_at = utcnow()
     session.flush()
-    audit.record(session, actor, "identifier.added", subject_type="profile",
-                 subject_id=profile.id, after={"kind": data.kind, "value": value})
-    outbox.emit(session, actor.workspace_id, "profile.updated", profile_id=profile.id,
-                fields=[f"{data.kind}s"])
+    audit.record(
+        session,
+        actor,
+        "identifier.added",
+        subject_type="profile",
+        subject_id=profile.id,
+        after={"kind": data.kind, "value": value},
+    )
+    outbox.emit(
+        session,
+        actor.workspace_id,
+        "profile.updated",
+        profile_id=profile.id,
+        fields=[f"{data.kind}s"],
+    )
     return identifier
 
 
@@ -693,16 +771,24 @@ def remove_identifier(
     if identifier.kind in {"phone", "email"}:
         remaining = session.scalars(
             select(ProfileIdentifier)
-            .where(ProfileIdentifier.profile_id == profile.id,
-                   ProfileIdentifier.kind == identifier.kind)
+            .where(
+                ProfileIdentifier.profile_id == profile.id,
+                ProfileIdentifier.kind == identifier.kind,
+            )
             .order_by(ProfileIdentifier.is_primary.desc(), ProfileIdentifier.id)
         ).first()
         if remaining is not None:
             remaining.is_primary = True
         setattr(profile, f"primary_{identifier.kind}", remaining.value if remaining else None)
     profile.updated_at = utcnow()
-    audit.record(session, actor, "identifier.removed", subject_type="profile",
-                 subject_id=profile.id, before={"kind": identifier.kind, "value": identifier.value})
+    audit.record(
+        session,
+        actor,
+        "identifier.removed",
+        subject_type="profile",
+        subject_id=profile.id,
+        before={"kind": identifier.kind, "value": identifier.value},
+    )
     session.flush()
 
 
@@ -726,13 +812,23 @@ def add_note(session: Session, *, actor: Actor, profile_id: UUID, data: NoteCrea
     )
     session.add(note)
     session.flush()
-    audit.record(session, actor, "note.created", subject_type="profile", subject_id=profile.id,
-                 after={"note_id": str(note.id)})
+    audit.record(
+        session,
+        actor,
+        "note.created",
+        subject_type="profile",
+        subject_id=profile.id,
+        after={"note_id": str(note.id)},
+    )
     return note
 
 
 def add_interaction(
-    session: Session, *, actor: Actor, profile_id: UUID, data: InteractionCreate,
+    session: Session,
+    *,
+    actor: Actor,
+    profile_id: UUID,
+    data: InteractionCreate,
     source: str = "api",
 ) -> Interaction:
     """Log an interaction (call, chat, visit, complaint...) on the customer's timeline.
@@ -743,8 +839,9 @@ def add_interaction(
     """
     actor.require(Permission.INTERACTIONS_WRITE)
     profile = get_profile(session, workspace_id=actor.workspace_id, profile_id=profile_id)
-    record = _land(session, actor, source=source, payload=data.model_dump(mode="json"))
-    record.profile_id = profile.id
+    record = _land(
+        session, actor, source=source, payload=data.model_dump(mode="json"), profile_id=profile.id
+    )
     interaction = Interaction(
         workspace_id=profile.workspace_id,
         profile_id=profile.id,
@@ -760,11 +857,21 @@ def add_interaction(
     )
     session.add(interaction)
     session.flush()
-    audit.record(session, actor, "interaction.created", subject_type="profile",
-                 subject_id=profile.id, after={"interaction_id": str(interaction.id),
-                                                "kind": interaction.kind})
-    outbox.emit(session, actor.workspace_id, "interaction.created", profile_id=profile.id,
-                interaction_id=interaction.id)
+    audit.record(
+        session,
+        actor,
+        "interaction.created",
+        subject_type="profile",
+        subject_id=profile.id,
+        after={"interaction_id": str(interaction.id), "kind": interaction.kind},
+    )
+    outbox.emit(
+        session,
+        actor.workspace_id,
+        "interaction.created",
+        profile_id=profile.id,
+        interaction_id=interaction.id,
+    )
     return interaction
 
 
@@ -784,17 +891,27 @@ def create_order(
     subtotal = sum((i.quantity * i.unit_price for i in data.items), Decimal(0))
     if data.discount > subtotal:
         raise ValidationFailed([FieldError("discount", "discount_exceeds_subtotal")])
-    record = _land(session, actor, source=source, payload=data.model_dump(mode="json"),
-                   source_ref=data.external_id)
-    record.profile_id = profile.id
+    record = _land(
+        session,
+        actor,
+        source=source,
+        payload=data.model_dump(mode="json"),
+        source_ref=data.external_id,
+        profile_id=profile.id,
+    )
     skus = {i.sku for i in data.items if i.sku}
-    products = {
-        p.sku: p.id
-        for p in session.scalars(
-            select(Product).where(Product.workspace_id == profile.workspace_id,
-                                  Product.sku.in_(skus))
-        )
-    } if skus else {}
+    products = (
+        {
+            p.sku: p.id
+            for p in session.scalars(
+                select(Product).where(
+                    Product.workspace_id == profile.workspace_id, Product.sku.in_(skus)
+                )
+            )
+        }
+        if skus
+        else {}
+    )
     order = Order(
         workspace_id=profile.workspace_id,
         profile_id=profile.id,
@@ -812,8 +929,11 @@ def create_order(
     )
     session.add(order)
     with translate_integrity_errors(
-        {"uq_sales_order_workspace_id_channel_external_id":
-         lambda: OrderExternalIdTaken(external_id=data.external_id, channel=data.channel)}
+        {
+            "uq_sales_order_workspace_id_channel_external_id": lambda: OrderExternalIdTaken(
+                external_id=data.external_id, channel=data.channel
+            )
+        }
     ):
         session.flush()
     for item in data.items:
@@ -830,10 +950,17 @@ def create_order(
             )
         )
     session.flush()
-    audit.record(session, actor, "order.created", subject_type="profile", subject_id=profile.id,
-                 after={"order_id": str(order.id), "total": str(order.total)})
-    outbox.emit(session, actor.workspace_id, "order.created", profile_id=profile.id,
-                order_id=order.id)
+    audit.record(
+        session,
+        actor,
+        "order.created",
+        subject_type="profile",
+        subject_id=profile.id,
+        after={"order_id": str(order.id), "total": str(order.total)},
+    )
+    outbox.emit(
+        session, actor.workspace_id, "order.created", profile_id=profile.id, order_id=order.id
+    )
     loaded = queries.load_order(session, order_id=order.id)
     assert loaded is not None  # noqa: S101 - just written
     return loaded
@@ -858,6 +985,12 @@ def define_attribute(
         {"uq_attribute_definition_workspace_id_key": lambda: AttributeKeyTaken(key=data.key)}
     ):
         session.flush()
-    audit.record(session, actor, "attribute.defined", subject_type="attribute",
-                 subject_id=definition.id, after=data.model_dump(mode="json"))
+    audit.record(
+        session,
+        actor,
+        "attribute.defined",
+        subject_type="attribute",
+        subject_id=definition.id,
+        after=data.model_dump(mode="json"),
+    )
     return definition

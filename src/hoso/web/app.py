@@ -20,8 +20,14 @@ from hoso.web.deps import LoginRequired, make_templates, render
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
-_STATUS = {ErrorKind.NOT_FOUND: 404, ErrorKind.CONFLICT: 409, ErrorKind.FORBIDDEN: 403,
-           ErrorKind.UNAUTHENTICATED: 401, ErrorKind.INVALID: 400, ErrorKind.UNAVAILABLE: 503}
+_STATUS = {
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.UNAUTHENTICATED: 401,
+    ErrorKind.INVALID: 400,
+    ErrorKind.UNAVAILABLE: 503,
+}
 
 
 def _error_page(request: Request, status: int, code: str, params: dict[str, object]) -> Response:
@@ -32,8 +38,7 @@ def _error_page(request: Request, status: int, code: str, params: dict[str, obje
 def create_web(
     settings: Settings, *, lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]]
 ) -> FastAPI:
-    app = FastAPI(title="hoso", docs_url=None, redoc_url=None, openapi_url=None,
-                  lifespan=lifespan)
+    app = FastAPI(title="hoso", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key.get_secret_value(),
@@ -48,7 +53,7 @@ def create_web(
     app.include_router(customers.router)
 
     @app.exception_handler(LoginRequired)
-    async def _login(request: Request, exc: LoginRequired) -> Response:
+    async def _login(request: Request, _exc: LoginRequired) -> Response:
         target = request.url.path
         if request.url.query:
             target += "?" + request.url.query

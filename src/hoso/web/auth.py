@@ -26,7 +26,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @router.get("/login")
-def login_form(request: Request, next: str | None = None) -> Response:  # noqa: A002
+def login_form(request: Request, next: str | None = None) -> Response:
     return render(request, "login.html", {"next": _safe_next(next), "error": None, "email": ""})
 
 
@@ -36,14 +36,18 @@ def login(
     db: DbSession,
     email: Annotated[str, Form(max_length=320)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
-    next: Annotated[str, Form(max_length=2000)] = "/customers",  # noqa: A002
+    next: Annotated[str, Form(max_length=2000)] = "/customers",
 ) -> Response:
     try:
         user = workspaces.authenticate_password(db, email=email, password=password)
     except InvalidCredentials:
         error = message("invalid_credentials", request_locale(request))
-        return render(request, "login.html", {"next": _safe_next(next), "error": error,
-                                              "email": email}, status=401)
+        return render(
+            request,
+            "login.html",
+            {"next": _safe_next(next), "error": error, "email": email},
+            status=401,
+        )
     request.session.clear()  # a fresh session on login: no fixation
     request.session["user_id"] = str(user.id)
     response = RedirectResponse(_safe_next(next), status_code=303)
@@ -59,9 +63,12 @@ def logout(request: Request) -> Response:
 
 
 @router.get("/lang/{code}")
-def switch_language(code: str, request: Request, next: str | None = None) -> Response:  # noqa: A002
-    target = _safe_next(next or request.headers.get("referer", "").partition(
-        str(request.base_url).rstrip("/"))[2] or "/customers")
+def switch_language(code: str, request: Request, next: str | None = None) -> Response:
+    target = _safe_next(
+        next
+        or request.headers.get("referer", "").partition(str(request.base_url).rstrip("/"))[2]
+        or "/customers"
+    )
     response = RedirectResponse(target, status_code=303)
     if code in LOCALES:
         response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax")

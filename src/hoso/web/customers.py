@@ -40,13 +40,15 @@ def list_customers(
         context["profiles"] = [h.profile for h in hits]
         context["matches"] = {h.profile.id: h.match for h in hits}
     else:
-        rows, next_after = queries.list_profiles(db, workspace_id=actor.workspace_id,
-                                                 after=after, limit=50)
+        rows, next_after = queries.list_profiles(
+            db, workspace_id=actor.workspace_id, after=after, limit=50
+        )
         context["profiles"] = rows
         context["next_after"] = next_after
         context["total"] = queries.count_profiles(db, workspace_id=actor.workspace_id)
-    template = "customers/_rows.html" if request.headers.get("hx-request") else \
-        "customers/list.html"
+    template = (
+        "customers/_rows.html" if request.headers.get("hx-request") else "customers/list.html"
+    )
     return render(request, template, context, actor=actor)
 
 
@@ -144,8 +146,13 @@ def _error_map(errors: list[FieldError], locale: Locale) -> dict[str, list[str]]
 
 
 def _render_form(
-    request: Request, actor: WebActor, db: DbSession, *, profile: Profile | None,
-    values: dict[str, Any], errors: list[FieldError] | None = None,
+    request: Request,
+    actor: WebActor,
+    db: DbSession,
+    *,
+    profile: Profile | None,
+    values: dict[str, Any],
+    errors: list[FieldError] | None = None,
 ) -> Response:
     locale = request_locale(request)
     return render(
@@ -183,15 +190,19 @@ def create_customer(request: Request, db: DbSession, actor: WebActor, form: Csrf
     else:
         flash(request, "created_flash")
         return RedirectResponse(f"/customers/{profile.id}", status_code=303)
-    return _render_form(request, actor, db, profile=None, values=_form_echo(form, definitions),
-                        errors=errors)
+    return _render_form(
+        request, actor, db, profile=None, values=_form_echo(form, definitions), errors=errors
+    )
 
 
 def _form_echo(form: FormData, definitions: list[AttributeDefinition]) -> dict[str, Any]:
     values: dict[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
     values["attributes"] = {
-        d.key: (form.getlist(f"attr__{d.key}") if d.type == "multi_enum"
-                else form.get(f"attr__{d.key}", ""))
+        d.key: (
+            form.getlist(f"attr__{d.key}")
+            if d.type == "multi_enum"
+            else form.get(f"attr__{d.key}", "")
+        )
         for d in definitions
     }
     return values
@@ -200,8 +211,9 @@ def _form_echo(form: FormData, definitions: list[AttributeDefinition]) -> dict[s
 @router.get("/customers/{profile_id}")
 def customer_page(profile_id: UUID, request: Request, db: DbSession, actor: WebActor) -> Response:
     profile = service.access_profile(db, actor=actor, profile_id=profile_id)
-    items, _ = queries.timeline(db, workspace_id=actor.workspace_id, profile_id=profile.id,
-                                limit=100)
+    items, _ = queries.timeline(
+        db, workspace_id=actor.workspace_id, profile_id=profile.id, limit=100
+    )
     definitions = {d.key: d for d in _attribute_definitions(db, actor.workspace_id)}
     return render(
         request,
@@ -210,12 +222,13 @@ def customer_page(profile_id: UUID, request: Request, db: DbSession, actor: WebA
             "p": profile,
             "age": _age(profile.birth_date),
             "timeline": items,
-            "orders": queries.list_orders(db, workspace_id=actor.workspace_id,
-                                          profile_id=profile.id, limit=50),
-            "notes": queries.list_notes(db, workspace_id=actor.workspace_id,
-                                        profile_id=profile.id),
-            "stats": queries.order_stats(db, workspace_id=actor.workspace_id,
-                                         profile_id=profile.id),
+            "orders": queries.list_orders(
+                db, workspace_id=actor.workspace_id, profile_id=profile.id, limit=50
+            ),
+            "notes": queries.list_notes(db, workspace_id=actor.workspace_id, profile_id=profile.id),
+            "stats": queries.order_stats(
+                db, workspace_id=actor.workspace_id, profile_id=profile.id
+            ),
             "definitions": definitions,
             "can_write": actor.can(Permission.PROFILES_WRITE),
             "can_delete": actor.can(Permission.PROFILES_DELETE),
@@ -250,8 +263,13 @@ def update_customer(
         data = ProfileUpdate.model_validate(_payload(form, definitions))
         with db.begin_nested():
             service.update_profile(
-                db, actor=actor, profile_id=profile_id, data=data, source="ui",
-                expected_version=int(version) if isinstance(version, str) and version.isdigit()
+                db,
+                actor=actor,
+                profile_id=profile_id,
+                data=data,
+                source="ui",
+                expected_version=int(version)
+                if isinstance(version, str) and version.isdigit()
                 else None,
             )
     except ValidationError as exc:
@@ -261,8 +279,9 @@ def update_customer(
     else:
         flash(request, "saved_flash")
         return RedirectResponse(f"/customers/{profile_id}", status_code=303)
-    return _render_form(request, actor, db, profile=profile,
-                        values=_form_echo(form, definitions), errors=errors)
+    return _render_form(
+        request, actor, db, profile=profile, values=_form_echo(form, definitions), errors=errors
+    )
 
 
 @router.post("/customers/{profile_id}/delete", dependencies=[CsrfChecked])
@@ -275,7 +294,6 @@ def delete_customer(profile_id: UUID, request: Request, db: DbSession, actor: We
 @router.post("/customers/{profile_id}/notes", dependencies=[CsrfChecked])
 def add_note(
     profile_id: UUID,
-    request: Request,
     db: DbSession,
     actor: WebActor,
     body: Annotated[str, Form(max_length=10_000)] = "",

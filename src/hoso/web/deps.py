@@ -115,7 +115,11 @@ def flash(request: Request, key: str) -> None:
 
 
 def render(
-    request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200,
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
     actor: Actor | None = None,
 ) -> HTMLResponse:
     locale = request_locale(request)

@@ -72,7 +72,10 @@ UI: dict[str, dict[Locale, str]] = {
     },
     "hint_emails": {"vi": "Mỗi email một dòng.", "en": "One per line."},
     "hint_list": {"vi": "Phân cách bằng dấu phẩy.", "en": "Separate with commas."},
-    "hint_birth_date": {"vi": "ngày/tháng/năm, ví dụ 05/03/1990", "en": "day/month/year, e.g. 05/03/1990"},
+    "hint_birth_date": {
+        "vi": "ngày/tháng/năm, ví dụ 05/03/1990",
+        "en": "day/month/year, e.g. 05/03/1990",
+    },
     "gender_female": {"vi": "Nữ", "en": "Female"},
     "gender_male": {"vi": "Nam", "en": "Male"},
     "gender_other": {"vi": "Khác", "en": "Other"},
@@ -88,7 +91,10 @@ UI: dict[str, dict[Locale, str]] = {
         "vi": "Chuyển khách hàng này vào thùng rác?",
         "en": "Move this customer to the trash?",
     },
-    "deleted_flash": {"vi": "Đã chuyển khách hàng vào thùng rác.", "en": "Customer moved to trash."},
+    "deleted_flash": {
+        "vi": "Đã chuyển khách hàng vào thùng rác.",
+        "en": "Customer moved to trash.",
+    },
     "saved_flash": {"vi": "Đã lưu.", "en": "Saved."},
     "created_flash": {"vi": "Đã tạo khách hàng.", "en": "Customer created."},
     "new_customer_title": {"vi": "Thêm khách hàng", "en": "New customer"},

@@ -36,6 +36,8 @@ DEMO_PASSWORD = "demo-hoso-2026"  # noqa: S105 - printed to the user; a local de
 
 @dataclass(frozen=True, slots=True)
 class DemoSummary:
+    """What ``load_demo`` did."""
+
     workspace_id: UUID
     created: bool
     customers: int
@@ -53,9 +55,16 @@ def _profile_input(customer: DemoCustomer) -> ProfileCreate:
         phones=list(customer.phones),
         emails=list(customer.emails),
         addresses=[
-            AddressIn(line=address.line, ward=address.ward, district=address.legacy_district,
-                      province=address.province)
-        ] if address else [],
+            AddressIn(
+                raw=address.raw,
+                line=address.line,
+                ward=address.ward,
+                district=address.legacy_district,
+                province=address.province,
+            )
+        ]
+        if address
+        else [],
         occupation=customer.occupation,
         education=customer.education,
         income_band=customer.income_band,
@@ -64,9 +73,11 @@ def _profile_input(customer: DemoCustomer) -> ProfileCreate:
         interests=list(customer.interests),
         favourite_brands=list(customer.favourite_brands),
         attributes=dict(customer.attributes),
-        external_ids=[ExternalIdIn(namespace=customer.source.split(":")[-1],
-                                   value=customer.external_id)]
-        if customer.external_id else [],
+        external_ids=[
+            ExternalIdIn(namespace=customer.source.split(":")[-1], value=customer.external_id)
+        ]
+        if customer.external_id
+        else [],
     )
 
 
@@ -83,31 +94,54 @@ def load_demo(
         return DemoSummary(existing.id, False, 0, 0, 0, 0)
     data: DemoDataset = generate_demo(seed=seed, customers=customers)
     workspace = workspaces.create_workspace(session, name=data.workspace_name, slug=DEMO_SLUG)
-    workspaces.create_user(session, workspace_id=workspace.id, email=DEMO_EMAIL,
-                           password=DEMO_PASSWORD, display_name="Chủ cửa hàng (demo)",
-                           role=Role.OWNER)
+    workspaces.create_user(
+        session,
+        workspace_id=workspace.id,
+        email=DEMO_EMAIL,
+        password=DEMO_PASSWORD,
+        display_name="Chủ cửa hàng (demo)",
+        role=Role.OWNER,
+    )
     system = Actor.system(WorkspaceId(workspace.id), display="demo")
     for attribute in data.attributes:
-        profiles.define_attribute(session, actor=system, data=AttributeCreate(
-            key=attribute.key, label_vi=attribute.label_vi, label_en=attribute.label_en,
-            type=attribute.type,  # type: ignore[arg-type]
-            category=attribute.category,  # type: ignore[arg-type]
-            sensitivity=attribute.sensitivity,  # type: ignore[arg-type]
-            purpose=attribute.purpose, options=list(attribute.options)))
+        profiles.define_attribute(
+            session,
+            actor=system,
+            data=AttributeCreate(
+                key=attribute.key,
+                label_vi=attribute.label_vi,
+                label_en=attribute.label_en,
+                type=attribute.type,  # type: ignore[arg-type]
+                category=attribute.category,  # type: ignore[arg-type]
+                sensitivity=attribute.sensitivity,  # type: ignore[arg-type]
+                purpose=attribute.purpose,
+                options=list(attribute.options),
+            ),
+        )
     products: dict[str, UUID] = {}
     for product in data.products:
-        row = Product(id=uuid7(), workspace_id=workspace.id, sku=product.sku, name=product.name,
-                      category=product.category, brand=product.brand,
-                      price=Decimal(product.price))
+        row = Product(
+            id=uuid7(),
+            workspace_id=workspace.id,
+            sku=product.sku,
+            name=product.name,
+            category=product.category,
+            brand=product.brand,
+            price=Decimal(product.price),
+        )
         session.add(row)
         products[product.sku] = row.id
     session.flush()
 
     counts = {"orders": 0, "interactions": 0, "notes": 0}
     for n, customer in enumerate(data.customers, start=1):
-        profile = profiles.create_profile(session, actor=system, data=_profile_input(customer),
-                                          source=customer.source,
-                                          idempotency_key=f"demo:{customer.key}")
+        profile = profiles.create_profile(
+            session,
+            actor=system,
+            data=_profile_input(customer),
+            source=customer.source,
+            idempotency_key=f"demo:{customer.key}",
+        )
         _backdate(session, profile, customer)
         _add_facts(session, workspace.id, profile.id, customer, products, counts)
         if n % 200 == 0:
@@ -116,10 +150,16 @@ def load_demo(
             if progress:
                 progress(n, len(data.customers))
     session.flush()
-    if progress:
+    if progress and len(data.customers) % 200:
         progress(len(data.customers), len(data.customers))
-    return DemoSummary(workspace.id, True, len(data.customers), counts["orders"],
-                       counts["interactions"], counts["notes"])
+    return DemoSummary(
+        workspace.id,
+        True,
+        len(data.customers),
+        counts["orders"],
+        counts["interactions"],
+        counts["notes"],
+    )
 
 
 def _backdate(session: Session, profile: Profile, customer: DemoCustomer) -> None:
@@ -141,20 +181,37 @@ def _add_facts(
     # source records, then orders, then items, each flushed before the next.
     rows = []
     for demo_order in customer.orders:
-        record = SourceRecord(id=uuid7(), workspace_id=workspace_id, source=demo_order.channel,
-                              source_ref=demo_order.external_id,
-                              idempotency_key=f"order:{demo_order.external_id}",
-                              payload={"external_id": demo_order.external_id,
-                                       "items": [i.sku for i in demo_order.items]},
-                              received_at=demo_order.ordered_at, profile_id=profile_id)
+        record = SourceRecord(
+            id=uuid7(),
+            workspace_id=workspace_id,
+            source=demo_order.channel,
+            source_ref=demo_order.external_id,
+            idempotency_key=f"order:{demo_order.external_id}",
+            payload={
+                "external_id": demo_order.external_id,
+                "items": [i.sku for i in demo_order.items],
+            },
+            received_at=demo_order.ordered_at,
+            profile_id=profile_id,
+        )
         subtotal = sum(Decimal(i.quantity * i.unit_price) for i in demo_order.items)
         discount = min(Decimal(demo_order.discount), subtotal)
-        order = Order(id=uuid7(), workspace_id=workspace_id, profile_id=profile_id,
-                      external_id=demo_order.external_id, channel=demo_order.channel,
-                      store=demo_order.store, status=demo_order.status,
-                      ordered_at=demo_order.ordered_at, subtotal=subtotal, discount=discount,
-                      total=subtotal - discount, payment_method=demo_order.payment_method,
-                      source=demo_order.channel, source_record_id=record.id)
+        order = Order(
+            id=uuid7(),
+            workspace_id=workspace_id,
+            profile_id=profile_id,
+            external_id=demo_order.external_id,
+            channel=demo_order.channel,
+            store=demo_order.store,
+            status=demo_order.status,
+            ordered_at=demo_order.ordered_at,
+            subtotal=subtotal,
+            discount=discount,
+            total=subtotal - discount,
+            payment_method=demo_order.payment_method,
+            source=demo_order.channel,
+            source_record_id=record.id,
+        )
         rows.append((record, order, demo_order))
     if rows:
         session.add_all([r[0] for r in rows])
@@ -163,20 +220,43 @@ def _add_facts(
         session.flush()
     for _, order, demo_order in rows:
         for item in demo_order.items:
-            session.add(OrderItem(workspace_id=workspace_id, order_id=order.id,
-                                  product_id=products.get(item.sku), sku=item.sku,
-                                  name=item.name, quantity=Decimal(item.quantity),
-                                  unit_price=Decimal(item.unit_price),
-                                  line_total=Decimal(item.quantity * item.unit_price)))
+            session.add(
+                OrderItem(
+                    workspace_id=workspace_id,
+                    order_id=order.id,
+                    product_id=products.get(item.sku),
+                    sku=item.sku,
+                    name=item.name,
+                    quantity=Decimal(item.quantity),
+                    unit_price=Decimal(item.unit_price),
+                    line_total=Decimal(item.quantity * item.unit_price),
+                )
+            )
         counts["orders"] += 1
     for event in customer.interactions:
-        session.add(Interaction(workspace_id=workspace_id, profile_id=profile_id,
-                                occurred_at=event.occurred_at, channel=event.channel,
-                                kind=event.kind, summary=event.summary,
-                                properties=dict(event.properties), source=event.channel))
+        session.add(
+            Interaction(
+                workspace_id=workspace_id,
+                profile_id=profile_id,
+                occurred_at=event.occurred_at,
+                channel=event.channel,
+                kind=event.kind,
+                summary=event.summary,
+                properties=dict(event.properties),
+                source=event.channel,
+            )
+        )
         counts["interactions"] += 1
     for note in customer.notes:
-        session.add(Note(workspace_id=workspace_id, profile_id=profile_id, author_id=None,
-                         author_display=note.author, body=note.body, created_at=note.created_at,
-                         updated_at=note.created_at))
+        session.add(
+            Note(
+                workspace_id=workspace_id,
+                profile_id=profile_id,
+                author_id=None,
+                author_display=note.author,
+                body=note.body,
+                created_at=note.created_at,
+                updated_at=note.created_at,
+            )
+        )
         counts["notes"] += 1

@@ -163,7 +163,9 @@ def authenticate_password(
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     user.last_login_at = utcnow()
-    audit.record(session, actor_for_user(user), "user.login", subject_type="user", subject_id=user.id)
+    audit.record(
+        session, actor_for_user(user), "user.login", subject_type="user", subject_id=user.id
+    )
     session.flush()
     return user
 
@@ -287,4 +289,3 @@ def revoke_api_key(session: Session, *, key_id: UUID, actor: Actor) -> None:
     key.revoked_at = utcnow()
     audit.record(session, actor, "api_key.revoked", subject_type="api_key", subject_id=key.id)
     session.flush()
-

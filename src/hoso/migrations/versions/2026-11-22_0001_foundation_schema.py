@@ -325,15 +325,17 @@ def upgrade() -> None:
     op.create_index(
         "ix_profile_given_key_prefix",
         "profile",
-        ["workspace_id", sa.literal_column("given_key text_pattern_ops")],
+        ["workspace_id", "given_key"],
         unique=False,
+        postgresql_ops={"given_key": "text_pattern_ops"},
         postgresql_where="deleted_at IS NULL",
     )
     op.create_index(
         "ix_profile_name_key_prefix",
         "profile",
-        ["workspace_id", sa.literal_column("name_key text_pattern_ops")],
+        ["workspace_id", "name_key"],
         unique=False,
+        postgresql_ops={"name_key": "text_pattern_ops"},
         postgresql_where="deleted_at IS NULL",
     )
     op.create_index(
