@@ -24,7 +24,7 @@ from enum import StrEnum
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
-from hoso.engine.normalize.text import fold
+from hoso.engine.normalize.text import fold, nfc
 
 __all__ = [
     "PhoneFlag",
@@ -165,7 +165,7 @@ _LEGACY_AREA_ORDER = sorted(_LEGACY_AREA_CODES, key=len, reverse=True)
 _LONG_SUBSCRIBER_CODES = frozenset({"4", "8"})
 # Old codes in the 03/05/07/08 blocks, reused for mobiles in 2018 (vietnam.md §1.4).
 _COLLIDING_FIRST_DIGITS = frozenset("3578")
-# Last day before the old landline codes stopped working everywhere (vietnam.md §1.4).
+# From this day only the new landline codes worked anywhere (vietnam.md §1.4, phase 3).
 _AREA_CODE_SWITCH = date(2017, 9, 1)
 
 _TYPE_MAP: dict[int, PhoneType] = {
@@ -185,8 +185,8 @@ _PLACEHOLDER_TEXT = frozenset(
         "none", "null", "nil", "no", "x", "xx", "xxx", "unknown", "chua cap nhat",
     }
 )  # fmt: skip
+# 0987654321 is also typed as filler, but it is a real Viettel number: not a placeholder.
 _ASCENDING = "01234567890"
-_DESCENDING = "9876543210"
 _MIN_PLACEHOLDER_DIGITS = 6
 
 # Step 3: separators between several numbers in one cell.
@@ -239,7 +239,7 @@ def normalize_vn_phone(raw: str | int | None, *, record_date: date | None = None
     if raw_text is None:
         return PhoneResult(None, None, None, (PhoneFlag.EMPTY,), None)
     # Step 2: full-width digits and compatibility forms to ASCII; invisible characters out.
-    text = " ".join(unicodedata.normalize("NFKC", raw_text).replace("\u200b", "").split())
+    text = nfc(unicodedata.normalize("NFKC", raw_text))
     if not text:
         return PhoneResult(raw_text, None, None, (PhoneFlag.EMPTY,), None)
     if not any(c.isdigit() for c in text) and fold(text) in _PLACEHOLDER_TEXT:
@@ -335,7 +335,7 @@ def looks_like_phone(q: str) -> bool:
 # --- Internals --------------------------------------------------------------------------------
 
 
-def _ordered(flags: set[PhoneFlag] | tuple[PhoneFlag, ...]) -> tuple[PhoneFlag, ...]:
+def _ordered(flags: set[PhoneFlag]) -> tuple[PhoneFlag, ...]:
     return tuple(flag for flag in PhoneFlag if flag in flags)
 
 
@@ -373,13 +373,13 @@ def _map_letter_o(text: str) -> str:
 
 
 def _is_placeholder_digits(digits: str) -> bool:
-    """All zeros, one repeated digit, or a run like 0123456789 / 9876543210."""
+    """All zeros, one repeated digit, or an ascending run like 0123456789."""
     core = digits.lstrip("0")
     if not core:
         return True
     if len(core) < _MIN_PLACEHOLDER_DIGITS:
         return False
-    return len(set(core)) == 1 or core in _ASCENDING or core in _DESCENDING
+    return len(set(core)) == 1 or core in _ASCENDING
 
 
 def _phone_type(number: phonenumbers.PhoneNumber) -> tuple[PhoneType, bool]:
@@ -443,7 +443,6 @@ def _normalize_single(raw: str, text: str, record_date: date | None) -> PhoneRes
         foreign = _foreign(raw, digits[2:])
         if foreign.valid:
             return foreign  # else a stray 0 before a Vietnamese number: read on
-
     # Step 6: country code.
     if digits.startswith("0084"):
         nsn = digits[4:]
