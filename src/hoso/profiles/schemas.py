@@ -31,7 +31,9 @@ class AddressIn(Model):
     district: ShortText | None = None
     province: ShortText | None = None
     country: Annotated[str, StringConstraints(min_length=2, max_length=2)] = "VN"
-    raw: Annotated[str, StringConstraints(max_length=1000)] | None = None  # as the customer wrote it
+    raw: Annotated[str, StringConstraints(max_length=1000)] | None = (
+        None  # as the customer wrote it
+    )
 
 
 class ExternalIdIn(Model):

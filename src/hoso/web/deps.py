@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
 from hoso.core.actor import Actor
-from hoso.core.errors import HosoError
+from hoso.core.errors import ErrorKind, HosoError
 from hoso.core.i18n import Locale
 from hoso.http import DbSession, request_locale
 from hoso.web.i18n import UI, t
@@ -29,13 +29,14 @@ class LoginRequired(Exception):
 
 
 class CsrfFailed(HosoError):
+    kind = ErrorKind.FORBIDDEN
     code = "csrf_failed"
 
 
 def format_vnd(value: Decimal | int | float | None) -> str:
     if value is None:
         return ""
-    return f"{int(value):,}".replace(",", ".") + " ₫"
+    return f"{int(value):,}".replace(",", ".") + "\u00a0₫"  # no break before the sign
 
 
 def format_dt(value: datetime | None, locale: Locale) -> str:
@@ -63,10 +64,15 @@ def format_phone(e164: str | None) -> str:
     return e164
 
 
+def digits(value: str | None) -> str:
+    return "".join(ch for ch in value or "" if ch.isdigit())
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.filters["vnd"] = format_vnd
     templates.env.filters["phone"] = format_phone
+    templates.env.filters["digits"] = digits
     return templates
 
 
@@ -137,7 +143,10 @@ def render(
         "flashes": [translate(f) for f in flashes],
         "fmt_dt": lambda v: format_dt(v, locale),
         "fmt_date": lambda v: format_date(v, locale),
-        "chan": lambda c: translate(f"channel_{c}") if f"channel_{c}" in UI else c,
+        "fmt_iso_date": lambda v: format_date(date.fromisoformat(v), locale) if v else "",
+        "label": lambda prefix, code: (
+            translate(f"{prefix}_{code}") if f"{prefix}_{code}" in UI else str(code)
+        ),
         **(context or {}),
     }
     return templates.TemplateResponse(request, template, full, status_code=status)
