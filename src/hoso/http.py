@@ -30,12 +30,22 @@ def settings_of(request: Request) -> Settings:
 
 
 def request_locale(request: Request) -> Locale:
-    """Cookie choice first, then Accept-Language, then the configured default (Vietnamese)."""
+    """The API's language: cookie, then Accept-Language, then the default (Vietnamese)."""
     default = as_locale(settings_of(request).default_locale)
     cookie = request.cookies.get(LANG_COOKIE)
     if cookie:
         return as_locale(cookie, default)
     return negotiate(request.headers.get("accept-language"), default)
+
+
+def ui_locale(request: Request) -> Locale:
+    """The web UI's language: the user's explicit choice (cookie), else Vietnamese.
+
+    Unlike the API, the UI ignores Accept-Language: many Vietnamese staff browsers are set to
+    en-US, and a Vietnamese shop's software should not switch to English on its own.
+    """
+    default = as_locale(settings_of(request).default_locale)
+    return as_locale(request.cookies.get(LANG_COOKIE), default)
 
 
 RequestLocale = Annotated[Locale, Depends(request_locale)]

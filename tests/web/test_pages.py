@@ -111,12 +111,15 @@ def test_bad_password_is_401_in_vietnamese(app_client: TestClient, owner: AppUse
     assert "Email hoặc mật khẩu không đúng." in unknown.text  # no hint that the email exists
 
 
-def test_bad_password_in_english_when_the_browser_asks(
+def test_ui_stays_vietnamese_for_an_english_browser_until_switched(
     app_client: TestClient, owner: AppUser
 ) -> None:
     app_client.headers["Accept-Language"] = "en-US,en;q=0.9"
     response = login(app_client, password="wrong password")
     assert response.status_code == 401
+    assert "Email hoặc mật khẩu không đúng." in response.text
+    app_client.get("/lang/en", follow_redirects=False)
+    response = login(app_client, password="wrong password")
     assert "Wrong email or password." in response.text
 
 

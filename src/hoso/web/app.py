@@ -15,7 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from hoso.core.config import Settings
 from hoso.core.errors import ErrorKind, HosoError
 from hoso.core.i18n import message
-from hoso.http import request_locale
+from hoso.http import ui_locale
 from hoso.web import auth, customers
 from hoso.web.deps import LoginRequired, make_templates, render
 
@@ -32,7 +32,7 @@ _STATUS = {
 
 
 def _error_page(request: Request, status: int, code: str, params: dict[str, object]) -> Response:
-    text = message(code, request_locale(request), params)
+    text = message(code, ui_locale(request), params)
     return render(request, "error.html", {"message": text, "code": code}, status=status)
 
 

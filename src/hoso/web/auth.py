@@ -7,7 +7,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from hoso.core.i18n import LOCALES, message
-from hoso.http import LANG_COOKIE, DbSession, request_locale
+from hoso.http import LANG_COOKIE, DbSession, ui_locale
 from hoso.web.deps import CsrfChecked, render
 from hoso.workspaces import service as workspaces
 from hoso.workspaces.errors import InvalidCredentials
@@ -41,7 +41,7 @@ def login(
     try:
         user = workspaces.authenticate_password(db, email=email, password=password)
     except InvalidCredentials:
-        error = message("invalid_credentials", request_locale(request))
+        error = message("invalid_credentials", ui_locale(request))
         return render(
             request,
             "login.html",

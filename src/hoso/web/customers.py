@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from hoso.core.actor import Permission
 from hoso.core.errors import FieldError, ValidationFailed
 from hoso.core.i18n import Locale, message
-from hoso.http import DbSession, request_locale
+from hoso.http import DbSession, ui_locale
 from hoso.profiles import queries, service
 from hoso.profiles.models import AttributeDefinition, Profile
 from hoso.profiles.schemas import NoteCreate, ProfileCreate, ProfileUpdate
@@ -154,7 +154,7 @@ def _render_form(
     values: dict[str, Any],
     errors: list[FieldError] | None = None,
 ) -> Response:
-    locale = request_locale(request)
+    locale = ui_locale(request)
     return render(
         request,
         "customers/form.html",

@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 from hoso.core.actor import Actor
 from hoso.core.errors import ErrorKind, HosoError
 from hoso.core.i18n import Locale
-from hoso.http import DbSession, request_locale
+from hoso.http import DbSession, ui_locale
 from hoso.web.i18n import UI, t
 from hoso.workspaces import service as workspaces
 
@@ -128,7 +128,7 @@ def render(
     status: int = 200,
     actor: Actor | None = None,
 ) -> HTMLResponse:
-    locale = request_locale(request)
+    locale = ui_locale(request)
     templates: Jinja2Templates = request.app.state.templates
     flashes = request.session.pop("flash", []) if "session" in request.scope else []
 
