@@ -6,10 +6,11 @@ caller's transaction. Services flush; the edge commits.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from sqlalchemy import delete, select
@@ -77,6 +78,7 @@ SCALAR_FIELDS = (
     "favourite_products",
     "favourite_brands",
 )
+_R = TypeVar("_R", PhoneResult, EmailResult)
 _URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
 _TRUE = {"true", "1", "yes", "có", "co", "x"}
 _FALSE = {"false", "0", "no", "không", "khong"}
@@ -97,38 +99,53 @@ def _today() -> date:
     return utcnow().date()
 
 
-def _validate_phones(raws: list[str], errors: list[FieldError]) -> list[PhoneResult]:
-    results: dict[str, PhoneResult] = {}
+def _validate_contacts(
+    raws: list[str],
+    errors: list[FieldError],
+    *,
+    name: str,
+    normalise: Callable[[str], _R],
+    value_of: Callable[[_R], str | None],
+    placeholder: str,
+) -> list[_R]:
+    """Normalise phones or emails; several in one cell all count; duplicates collapse."""
+    results: dict[str, _R] = {}
     for i, raw in enumerate(raws):
         if not raw.strip():
             continue
-        result = normalize_vn_phone(raw)
-        if PhoneFlag.PLACEHOLDER in result.flags:
-            errors.append(FieldError(f"phones.{i}", "placeholder_phone", {"value": raw}))
-        elif result.e164 is None:
-            errors.append(FieldError(f"phones.{i}", "invalid_phone", {"value": raw}))
+        parsed: _R = normalise(raw)
+        if placeholder in parsed.flags:
+            errors.append(FieldError(f"{name}.{i}", f"placeholder_{name[:-1]}", {"value": raw}))
+        elif value_of(parsed) is None:
+            errors.append(FieldError(f"{name}.{i}", f"invalid_{name[:-1]}", {"value": raw}))
         else:
-            for one in (result, *result.secondary):
-                if one.e164 is not None:
-                    results.setdefault(one.e164, one)
+            for one in (parsed, *parsed.secondary):
+                value = value_of(one)
+                if value is not None:
+                    results.setdefault(value, one)
     return list(results.values())
+
+
+def _validate_phones(raws: list[str], errors: list[FieldError]) -> list[PhoneResult]:
+    return _validate_contacts(
+        raws,
+        errors,
+        name="phones",
+        normalise=normalize_vn_phone,
+        value_of=lambda r: r.e164,
+        placeholder=PhoneFlag.PLACEHOLDER,
+    )
 
 
 def _validate_emails(raws: list[str], errors: list[FieldError]) -> list[EmailResult]:
-    results: dict[str, EmailResult] = {}
-    for i, raw in enumerate(raws):
-        if not raw.strip():
-            continue
-        result = normalize_email(raw)
-        if EmailFlag.PLACEHOLDER in result.flags:
-            errors.append(FieldError(f"emails.{i}", "placeholder_email", {"value": raw}))
-        elif result.value is None:
-            errors.append(FieldError(f"emails.{i}", "invalid_email", {"value": raw}))
-        else:
-            for one in (result, *result.secondary):
-                if one.value is not None:
-                    results.setdefault(one.value, one)
-    return list(results.values())
+    return _validate_contacts(
+        raws,
+        errors,
+        name="emails",
+        normalise=normalize_email,
+        value_of=lambda r: r.value,
+        placeholder=EmailFlag.PLACEHOLDER,
+    )
 
 
 def _validate_birth_date(raw: str | date, errors: list[FieldError]) -> date | None:
@@ -229,6 +246,17 @@ def _validate_attributes(
         if ok:
             cleaned[key] = coerced
     return cleaned
+
+
+def coerce_attributes(
+    session: Session, *, workspace_id: UUID, values: dict[str, Any]
+) -> tuple[dict[str, Any], list[FieldError]]:
+    """Coerce custom field values to their defined types, as a write would store them.
+
+    Returns the coerced values (``None`` means "remove") and the errors for the others.
+    """
+    errors: list[FieldError] = []
+    return _validate_attributes(session, workspace_id, values, errors), errors
 
 
 def _validate(
@@ -524,8 +552,13 @@ def create_profile(
     data: ProfileCreate,
     source: str = "api",
     idempotency_key: str | None = None,
+    source_ref: str | None = None,
+    raw_payload: dict[str, Any] | None = None,
 ) -> Profile:
     """Create a customer profile from validated input; a replayed idempotency key is a no-op.
+
+    ``raw_payload`` is what the source sent, when it differs from ``data`` (an imported row's
+    cells); it is kept on the source record, with ``source_ref`` (e.g. "row 12").
 
     Raises:
         PermissionDenied: The actor may not write profiles.
@@ -558,8 +591,9 @@ def create_profile(
         session,
         actor,
         source=source,
-        payload=data.model_dump(mode="json", exclude_unset=True),
+        payload=raw_payload or data.model_dump(mode="json", exclude_unset=True),
         idempotency_key=idempotency_key,
+        source_ref=source_ref,
         profile_id=profile.id,
     )
     _, after = _apply(session, profile, clean, source=source, record=record, new=True)
@@ -597,6 +631,8 @@ def update_profile(
     data: ProfileUpdate,
     source: str = "api",
     expected_version: int | None = None,
+    source_ref: str | None = None,
+    raw_payload: dict[str, Any] | None = None,
 ) -> Profile:
     """Change the fields sent; lists sent replace the whole list.
 
@@ -615,7 +651,8 @@ def update_profile(
         session,
         actor,
         source=source,
-        payload=data.model_dump(mode="json", exclude_unset=True),
+        payload=raw_payload or data.model_dump(mode="json", exclude_unset=True),
+        source_ref=source_ref,
         profile_id=profile.id,
     )
     before, after = _apply(session, profile, clean, source=source, record=record)
