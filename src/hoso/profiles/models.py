@@ -31,19 +31,18 @@ class Profile(Base):
         Index(
             "ix_profile_workspace_live", "workspace_id", "id", postgresql_where="deleted_at IS NULL"
         ),
-        # Folded-name search: prefix (btree, pattern ops) and substring/similarity (trigram).
+        # Folded-name search: prefix (btree; the keys use the "C" collation, so one index
+        # serves both LIKE 'prefix%' and ORDER BY) and substring/similarity (trigram).
         Index(
             "ix_profile_name_key_prefix",
             "workspace_id",
             "name_key",
-            postgresql_ops={"name_key": "text_pattern_ops"},
             postgresql_where="deleted_at IS NULL",
         ),
         Index(
             "ix_profile_given_key_prefix",
             "workspace_id",
             "given_key",
-            postgresql_ops={"given_key": "text_pattern_ops"},
             postgresql_where="deleted_at IS NULL",
         ),
         Index(
@@ -66,9 +65,11 @@ class Profile(Base):
     family_name: Mapped[str | None] = mapped_column(Text)
     middle_name: Mapped[str | None] = mapped_column(Text)
     given_name: Mapped[str | None] = mapped_column(Text)
-    name_key: Mapped[str] = mapped_column(Text, default="")  # folded full name, for matching only
+    # Folded full name, for matching only. Collation "C": byte order, which makes a plain btree
+    # usable for LIKE 'prefix%' and for ORDER BY (a text_pattern_ops index cannot ORDER BY).
+    name_key: Mapped[str] = mapped_column(Text(collation="C"), default="")
     # Folded "given family middle": finds "Nguyễn Thị Lan" from "lan" or "lan nguyen" by prefix.
-    given_key: Mapped[str] = mapped_column(Text, default="", server_default="")
+    given_key: Mapped[str] = mapped_column(Text(collation="C"), default="", server_default="")
     gender: Mapped[str] = mapped_column(Text, default="unknown", server_default="unknown")
     birth_date: Mapped[date | None]
     # Demographics

@@ -24,6 +24,7 @@ from hoso.profiles.models import (
     Order,
     Profile,
     ProfileIdentifier,
+    SourceRecord,
 )
 
 MAX_PAGE = 200
@@ -43,6 +44,25 @@ def load_profile(session: Session, *, workspace_id: UUID, profile_id: UUID) -> P
         .options(selectinload(Profile.identifiers), selectinload(Profile.addresses))
         .execution_options(populate_existing=True)
     )
+
+
+def load_profiles(
+    session: Session, *, workspace_id: UUID, profile_ids: list[UUID]
+) -> list[Profile]:
+    """Live profiles with identifiers and addresses, in the order of ``profile_ids``."""
+    if not profile_ids:
+        return []
+    rows = session.scalars(
+        select(Profile)
+        .where(
+            Profile.id.in_(profile_ids),
+            Profile.workspace_id == workspace_id,
+            Profile.deleted_at.is_(None),
+        )
+        .options(selectinload(Profile.identifiers), selectinload(Profile.addresses))
+    ).all()
+    by_id = {p.id: p for p in rows}
+    return [by_id[i] for i in profile_ids if i in by_id]
 
 
 def load_order(session: Session, *, order_id: UUID) -> Order | None:
@@ -367,6 +387,16 @@ def order_stats(session: Session, *, workspace_id: UUID, profile_id: UUID) -> Or
         )
     ).one()
     return OrderStats(count=int(row[0]), total=Decimal(row[1]), last_at=row[2])
+
+
+def latest_source_record_id(session: Session, *, profile_id: UUID, source: str) -> UUID | None:
+    """The newest source record of a profile from one source (ids are time-ordered)."""
+    return session.scalar(
+        select(SourceRecord.id)
+        .where(SourceRecord.profile_id == profile_id, SourceRecord.source == source)
+        .order_by(SourceRecord.id.desc())
+        .limit(1)
+    )
 
 
 def ping(session: Session) -> bool:

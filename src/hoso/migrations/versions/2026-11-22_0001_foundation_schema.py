@@ -244,8 +244,8 @@ def upgrade() -> None:
         sa.Column("family_name", sa.Text(), nullable=True),
         sa.Column("middle_name", sa.Text(), nullable=True),
         sa.Column("given_name", sa.Text(), nullable=True),
-        sa.Column("name_key", sa.Text(), nullable=False),
-        sa.Column("given_key", sa.Text(), server_default="", nullable=False),
+        sa.Column("name_key", sa.Text(collation="C"), nullable=False),
+        sa.Column("given_key", sa.Text(collation="C"), server_default="", nullable=False),
         sa.Column("gender", sa.Text(), server_default="unknown", nullable=False),
         sa.Column("birth_date", sa.Date(), nullable=True),
         sa.Column("occupation", sa.Text(), nullable=True),
@@ -327,7 +327,6 @@ def upgrade() -> None:
         "profile",
         ["workspace_id", "given_key"],
         unique=False,
-        postgresql_ops={"given_key": "text_pattern_ops"},
         postgresql_where="deleted_at IS NULL",
     )
     op.create_index(
@@ -335,7 +334,6 @@ def upgrade() -> None:
         "profile",
         ["workspace_id", "name_key"],
         unique=False,
-        postgresql_ops={"name_key": "text_pattern_ops"},
         postgresql_where="deleted_at IS NULL",
     )
     op.create_index(
