@@ -277,3 +277,18 @@ def test_parsing_the_full_form_again_gives_the_same_result(raw: str) -> None:
     result = parse_vn_name(raw)
     assert parse_vn_name(result.full) == result
     assert parse_vn_name(unicodedata.normalize("NFD", raw)) == result
+
+
+@pytest.mark.parametrize(
+    ("raw", "family", "given"),
+    [
+        ("Nguyễn Kim Vân", "Nguyễn", "Vân"),
+        ("Nguyễn Diệu Vân", "Nguyễn", "Vân"),
+        ("Phạm Thị Kim Vân", "Phạm", "Vân"),
+        ("Hung Nguyen Van", "Nguyen", "Hung"),
+        ("Hùng Nguyễn Văn", "Nguyễn", "Hùng"),
+    ],
+)
+def test_given_name_van_is_not_the_middle_marker(raw: str, family: str, given: str) -> None:
+    parts = parse_vn_name(raw)
+    assert (parts.family, parts.given) == (family, given)

@@ -88,7 +88,8 @@ _GIVEN_LIKE = frozenset(
     }
 )  # fmt: skip
 # Traditional gender-marking middle names.
-_MIDDLE_MARKERS = frozenset({"van", "thi"})
+# As written (casefolded, not folded): "Vân" and "Thi" with marks are other words entirely.
+_MIDDLE_MARKER_SPELLINGS = frozenset({"van", "thi", "văn", "thị"})
 
 # Compared on the folded key with digit-only words removed.
 _PLACEHOLDERS = frozenset(
@@ -169,8 +170,14 @@ def parse_vn_name(raw: str | None) -> NameParts:
         return NameParts(full, None, None, None, key, "unknown", _ordered(flags))
     if len(tokens) == 1:
         return NameParts(full, None, None, tokens[0], key, "single", _ordered(flags))
-    if len(tokens) >= 3 and folded[-1] in _MIDDLE_MARKERS and folded[-2] in FAMILY_NAMES:
-        # "Hung Nguyen Van" = Nguyễn Văn Hùng.
+    if (
+        len(tokens) >= 3
+        and tokens[-1].casefold() in _MIDDLE_MARKER_SPELLINGS
+        and folded[-2] in FAMILY_NAMES
+        and folded[0] not in FAMILY_NAMES
+    ):
+        # "Hung Nguyen Van" = Nguyễn Văn Hùng. The marker is compared as written: "Vân" is a
+        # given name, not "Văn", and "Nguyễn Kim Vân" starts with a family name.
         family, middle = tokens[-2], [tokens[-1], *tokens[1:-2]]
     elif (
         folded[-1] in FAMILY_NAMES
