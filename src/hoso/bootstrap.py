@@ -8,6 +8,7 @@ def import_all_models() -> None:
     """Import every ``models`` module so the metadata knows every table (Alembic, mappers)."""
     import hoso.core.audit
     import hoso.core.outbox
+    import hoso.ingest.models
     import hoso.profiles.models
     import hoso.workspaces.models  # noqa: F401
 

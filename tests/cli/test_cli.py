@@ -1,22 +1,7 @@
-from collections.abc import Iterator
-
 import psycopg
-import pytest
 from typer.testing import CliRunner
 
 from hoso.cli import app
-from hoso.core.config import get_settings
-from tests.conftest import fresh_database
-
-
-@pytest.fixture
-def cli_db(admin_uri: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    with fresh_database(admin_uri, "cli") as url:
-        monkeypatch.setenv("HOSO_DATABASE_URL", url)
-        monkeypatch.setenv("HOSO_DEFAULT_LOCALE", "vi")
-        get_settings.cache_clear()
-        yield url
-        get_settings.cache_clear()
 
 
 def test_db_upgrade_then_user_create_then_apikey(cli_db: str) -> None:

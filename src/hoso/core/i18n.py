@@ -89,7 +89,61 @@ ERRORS: dict[str, dict[Locale, str]] = {
         "vi": "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ; vui lòng tải lại trang.",
         "en": "Your session expired or the form is invalid; please reload the page.",
     },
+    "import_not_found": {
+        "vi": "Không tìm thấy lần nhập {batch_id}.",
+        "en": "Import {batch_id} does not exist.",
+    },
+    "import_file_unreadable": {"vi": "Không đọc được tệp này.", "en": "This file cannot be read."},
+    "import_mapping_invalid": {
+        "vi": "Ánh xạ cột không hợp lệ: cột {column}.",
+        "en": "Invalid column mapping: column {column}.",
+    },
+    "import_has_rejected_rows": {
+        "vi": "Có {rejected} dòng bị từ chối nên không nhập dòng nào.",
+        "en": "{rejected} rows were rejected, so nothing was imported.",
+    },
+    "import_not_committable": {
+        "vi": "Lần nhập này không thể thực hiện.",
+        "en": "This import cannot be committed.",
+    },
+    "import_not_undoable": {
+        "vi": "Không thể hoàn tác lần nhập ở trạng thái {status}.",
+        "en": "An import in state {status} cannot be undone.",
+    },
+    "empty_file": {"vi": "Tệp rỗng.", "en": "The file is empty."},
+    "not_a_spreadsheet": {
+        "vi": "Đây không phải tệp Excel hay CSV.",
+        "en": "This is not an Excel or CSV file.",
+    },
+    "truncated_file": {
+        "vi": "Tệp bị hỏng hoặc tải lên chưa hết; hãy lưu và tải lại.",
+        "en": "The file is damaged or incomplete; save it again and retry.",
+    },
+    "password_protected": {
+        "vi": "Tệp có mật khẩu; hãy bỏ mật khẩu rồi tải lại.",
+        "en": "The file is password-protected; remove the password and retry.",
+    },
+    "encoding_unknown": {
+        "vi": "Không nhận ra bảng mã của tệp CSV; hãy lưu lại dạng UTF-8.",
+        "en": "Unknown CSV encoding; save the file as UTF-8.",
+    },
+    "sheet_not_found": {"vi": "Không có trang tính {sheet}.", "en": "There is no sheet {sheet}."},
+    "no_header_row": {
+        "vi": "Không tìm thấy dòng tiêu đề cột trong 30 dòng đầu.",
+        "en": "No header row found in the first 30 rows.",
+    },
+    "no_data_rows": {"vi": "Tệp không có dòng dữ liệu.", "en": "The file has no data rows."},
     # Field errors
+    "ambiguous_match": {
+        "vi": "Dòng này khớp với nhiều khách hàng khác nhau; cần xử lý thủ công.",
+        "en": "This row matches several different customers; resolve it by hand.",
+    },
+    "invalid_row": {"vi": "Dòng không hợp lệ.", "en": "Invalid row."},
+    "invalid_number": {"vi": "Số không hợp lệ: {value}.", "en": "Invalid number: {value}."},
+    "invalid_gender": {
+        "vi": "Giới tính không rõ: {value} (dùng Nam/Nữ).",
+        "en": "Unknown gender: {value} (use Male/Female).",
+    },
     "required": {"vi": "Trường này là bắt buộc.", "en": "This field is required."},
     "invalid_phone": {
         "vi": "Số điện thoại không hợp lệ: {value}.",

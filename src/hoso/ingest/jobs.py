@@ -1,0 +1,135 @@
+"""Running an import: the job code owns the transactions (services only flush).
+
+All-or-nothing (the default) runs every row in ONE transaction: if any row is refused, nothing
+is written and the batch is recorded as failed. "Import the valid rows" isolates each row in a
+savepoint and keeps the rest. Progress is committed on its own connection every few hundred
+rows, so a UI or CLI can show it while the import transaction is still open.
+"""
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from hoso.core.actor import Actor
+from hoso.core.errors import HosoError, ValidationFailed
+from hoso.ingest import service
+from hoso.ingest.errors import ImportHasRejectedRows
+from hoso.ingest.models import ImportBatch
+
+Progress = Callable[[int], None]
+PROGRESS_EVERY = 250
+
+
+def run_import(
+    factory: sessionmaker[Session],
+    *,
+    actor: Actor,
+    plan: service.ImportPlan,
+    valid_rows_only: bool,
+    today: date,
+    progress: Progress | None = None,
+) -> UUID:
+    """Commit ``plan`` as a new batch; return the batch id.
+
+    Raises:
+        ImportHasRejectedRows: All-or-nothing mode and at least one row was refused; nothing
+            was written (the batch is recorded as failed, with the count).
+        ImportFileUnreadable: The file could not be read to the end; nothing was written.
+    """
+    mode = "valid_rows" if valid_rows_only else "all_or_nothing"
+    with factory.begin() as session:
+        batch_id = service.start_batch(session, actor=actor, plan=plan, mode=mode).id
+    header = [c.header for c in plan.columns]
+    rejected = 0
+    try:
+        with factory.begin() as session:
+            batch = session.get_one(ImportBatch, batch_id)
+            ctx = service.new_context(actor, dry_run=False)
+            namespace = plan.preset or "import"
+            for raw, row in service.read_rows(plan, today=today):
+                decision = _apply_one(
+                    session, actor, batch, ctx, raw, row, namespace, header, isolate=valid_rows_only
+                )
+                rejected += decision == "rejected"
+                if batch.processed_rows % PROGRESS_EVERY == 0 and decision != "skipped":
+                    _report(factory, batch_id, batch.processed_rows, progress)
+            if rejected and not valid_rows_only:
+                raise ImportHasRejectedRows(batch_id=str(batch_id), rejected=rejected)
+            service.finish_batch(session, actor=actor, batch=batch)
+            processed = batch.processed_rows
+    except HosoError as exc:
+        with factory.begin() as session:
+            session.execute(
+                update(ImportBatch)
+                .where(ImportBatch.id == batch_id)
+                .values(
+                    status="failed",
+                    rejected_count=rejected,
+                    error={"code": exc.code, **_jsonable(exc.details)},
+                )
+            )
+        raise
+    if progress:
+        progress(processed)
+    return batch_id
+
+
+def _apply_one(
+    session: Session,
+    actor: Actor,
+    batch: ImportBatch,
+    ctx: Any,
+    raw: Any,
+    row: Any,
+    namespace: str,
+    header: list[str],
+    *,
+    isolate: bool,
+) -> str:
+    decision = service.decide(session, actor=actor, ctx=ctx, raw=raw, row=row, namespace=namespace)
+    if decision.outcome == "skipped":
+        return "skipped"
+    try:
+        if isolate and decision.outcome in {"created", "updated"}:
+            with session.begin_nested():  # a refused row leaves no trace but its rejection
+                service.apply_decision(
+                    session, actor=actor, batch=batch, decision=decision, header=header
+                )
+        else:
+            service.apply_decision(
+                session, actor=actor, batch=batch, decision=decision, header=header
+            )
+    except ValidationFailed as exc:
+        # The service saw something the preview could not (e.g. a value valid alone but not
+        # in combination); the row is rejected with the service's reasons.
+        decision.outcome, decision.create, decision.update, decision.note = (
+            "rejected",
+            None,
+            None,
+            None,
+        )
+        decision.reasons = [{"field": e.field, "code": e.code} for e in exc.errors]
+        service.apply_decision(session, actor=actor, batch=batch, decision=decision, header=header)
+    return decision.outcome
+
+
+def _report(
+    factory: sessionmaker[Session], batch_id: UUID, done: int, progress: Progress | None
+) -> None:
+    with factory.begin() as session:
+        session.execute(
+            update(ImportBatch).where(ImportBatch.id == batch_id).values(processed_rows=done)
+        )
+    if progress:
+        progress(done)
+
+
+def _jsonable(details: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: v if isinstance(v, str | int | float | bool | None) else str(v)
+        for k, v in details.items()
+    }
