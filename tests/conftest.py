@@ -80,6 +80,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         database_url=database_url,
         data_dir=tmp_path_factory.mktemp("data"),
         secret_key="test-secret-key-not-for-production",  # type: ignore[arg-type]
+        run_worker=False,  # tests run queued jobs explicitly (hoso.jobs.runner.run_until_empty)
     )
 
 

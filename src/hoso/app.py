@@ -11,6 +11,8 @@ from hoso.api.app import create_api
 from hoso.bootstrap import database_url, import_all_models
 from hoso.core.config import Settings
 from hoso.core.db import make_engine, make_session_factory
+from hoso.jobs.registry import HANDLERS
+from hoso.jobs.runner import WorkerThread
 from hoso.migrate import upgrade
 from hoso.web.app import create_web
 
@@ -32,9 +34,14 @@ def create_app(
         factory = make_session_factory(db_engine)
         app.state.engine = db_engine
         app.state.session_factory = factory
+        worker = WorkerThread(factory, HANDLERS) if settings.run_worker else None
+        if worker is not None:
+            worker.start()
         try:
             yield
         finally:
+            if worker is not None:
+                worker.stop()
             if owned:
                 db_engine.dispose()
 

@@ -7,6 +7,7 @@ from hoso.core.embedded import embedded_database_url
 def import_all_models() -> None:
     """Import every ``models`` module so the metadata knows every table (Alembic, mappers)."""
     import hoso.core.audit
+    import hoso.core.jobs
     import hoso.core.outbox
     import hoso.ingest.models
     import hoso.profiles.models

@@ -2,6 +2,7 @@
 
 import logging
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -159,6 +160,37 @@ def demo(
     if serve_after:
         _serve(settings, host, port, engine)
     else:
+        engine.dispose()
+
+
+@app.command()
+def worker(
+    poll: Annotated[float, typer.Option(help="Seconds between polls of an empty queue.")] = 1.0,
+) -> None:
+    """Run background jobs (imports...) until interrupted; several may run at once."""
+    import signal
+
+    from hoso.core.db import make_session_factory
+    from hoso.jobs.registry import HANDLERS
+    from hoso.jobs.runner import WorkerThread
+
+    settings = get_settings()
+    try:
+        engine = _engine(settings)
+    except HosoError as exc:
+        raise _fail(exc, settings) from exc
+    thread = WorkerThread(make_session_factory(engine), HANDLERS, poll_s=poll)
+    thread.start()
+    _say("hoso worker: đang chạy / running (Ctrl+C để dừng / to stop)")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        thread.stop()
         engine.dispose()
 
 

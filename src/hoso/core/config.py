@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     session_max_age_s: int = 14 * 24 * 3600
     cookie_secure: bool = False
+    # Run a background worker thread inside `hoso serve` (imports and other jobs). Turn off
+    # when separate `hoso worker` processes run the queue.
+    run_worker: bool = True
 
     @model_validator(mode="after")
     def _no_placeholder_secrets_in_prod(self) -> Self:

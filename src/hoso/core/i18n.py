@@ -133,6 +133,10 @@ ERRORS: dict[str, dict[Locale, str]] = {
         "en": "No header row found in the first 30 rows.",
     },
     "no_data_rows": {"vi": "Tệp không có dòng dữ liệu.", "en": "The file has no data rows."},
+    "file_too_large": {
+        "vi": "Tệp lớn hơn {limit_mb} MB; hãy dùng lệnh `hoso import` cho tệp lớn.",
+        "en": "The file is larger than {limit_mb} MB; use `hoso import` for large files.",
+    },
     # Field errors
     "ambiguous_match": {
         "vi": "Dòng này khớp với nhiều khách hàng khác nhau; cần xử lý thủ công.",

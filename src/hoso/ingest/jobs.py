@@ -15,9 +15,11 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hoso.core.actor import Actor
+from hoso.core.clock import utcnow
 from hoso.core.errors import HosoError, ValidationFailed
+from hoso.core.types import WorkspaceId
 from hoso.ingest import service
-from hoso.ingest.errors import ImportHasRejectedRows
+from hoso.ingest.errors import ImportHasRejectedRows, ImportNotCommittable
 from hoso.ingest.models import ImportBatch
 
 Progress = Callable[[int], None]
@@ -32,8 +34,9 @@ def run_import(
     valid_rows_only: bool,
     today: date,
     progress: Progress | None = None,
+    batch_id: UUID | None = None,
 ) -> UUID:
-    """Commit ``plan`` as a new batch; return the batch id.
+    """Commit ``plan`` as a new batch (or as the queued ``batch_id``); return the batch id.
 
     Raises:
         ImportHasRejectedRows: All-or-nothing mode and at least one row was refused; nothing
@@ -42,7 +45,12 @@ def run_import(
     """
     mode = "valid_rows" if valid_rows_only else "all_or_nothing"
     with factory.begin() as session:
-        batch_id = service.start_batch(session, actor=actor, plan=plan, mode=mode).id
+        if batch_id is None:
+            batch_id = service.start_batch(session, actor=actor, plan=plan, mode=mode).id
+        else:
+            session.execute(
+                update(ImportBatch).where(ImportBatch.id == batch_id).values(status="running")
+            )
     header = [c.header for c in plan.columns]
     rejected = 0
     try:
@@ -115,6 +123,44 @@ def _apply_one(
         decision.reasons = [{"field": e.field, "code": e.code} for e in exc.errors]
         service.apply_decision(session, actor=actor, batch=batch, decision=decision, header=header)
     return decision.outcome
+
+
+def run_import_job(factory: sessionmaker[Session], payload: dict[str, Any]) -> None:
+    """Job handler for ``import.run``: run a queued batch from its stored upload."""
+    batch_id = UUID(str(payload["batch_id"]))
+    with factory() as session:
+        batch = session.get_one(ImportBatch, batch_id)
+        if batch.status != "pending":
+            return  # already run: a retried job must not import twice
+        actor = _actor(session, batch, payload.get("user_id"))
+        if batch.upload_id is None:
+            raise ImportNotCommittable(batch_id=str(batch_id))
+        upload = service.get_upload(session, actor=actor, upload_id=batch.upload_id)
+        valid_rows_only = batch.mode == "valid_rows"
+        with service.upload_file(upload) as path:
+            plan = service.plan_from_batch(batch, path)
+            session.rollback()
+            try:
+                run_import(
+                    factory,
+                    actor=actor,
+                    plan=plan,
+                    valid_rows_only=valid_rows_only,
+                    today=utcnow().date(),
+                    batch_id=batch_id,
+                )
+            except ImportHasRejectedRows:
+                return  # recorded on the batch as failed; retrying would not change it
+
+
+def _actor(session: Session, batch: ImportBatch, user_id: object) -> Actor:
+    from hoso.workspaces import service as workspaces
+
+    if user_id:
+        user = workspaces.get_user(session, user_id=UUID(str(user_id)))
+        if user.is_active and user.workspace_id == batch.workspace_id:
+            return workspaces.actor_for_user(user)
+    return Actor.system(WorkspaceId(batch.workspace_id), "import")
 
 
 def _report(

@@ -2,12 +2,27 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, func, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hoso.core.db import Base
 from hoso.core.ids import uuid7
+
+
+class ImportUpload(Base):
+    """A file uploaded through the UI, kept in PostgreSQL so any worker can read it."""
+
+    __tablename__ = "import_upload"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
+    workspace_id: Mapped[UUID] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    file_name: Mapped[str] = mapped_column(Text)
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(Text)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_by_id: Mapped[UUID | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 class ImportBatch(Base):
@@ -33,6 +48,9 @@ class ImportBatch(Base):
     mapping: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     mode: Mapped[str] = mapped_column(Text, default="all_or_nothing")
     status: Mapped[str] = mapped_column(Text, default="pending")
+    upload_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("import_upload.id", ondelete="SET NULL")
+    )
     total_rows: Mapped[int] = mapped_column(default=0, server_default="0")
     processed_rows: Mapped[int] = mapped_column(default=0, server_default="0")
     created_count: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -9,7 +9,9 @@ source record (file and row), and the batch keeps what each row changed so it ca
 """
 
 import hashlib
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -19,7 +21,7 @@ from uuid import UUID
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from hoso.core import audit, outbox
+from hoso.core import audit, jobs, outbox
 from hoso.core.actor import Actor, Permission
 from hoso.core.clock import utcnow
 from hoso.core.errors import FieldError
@@ -42,7 +44,7 @@ from hoso.ingest.errors import (
     ImportNotFound,
     ImportNotUndoable,
 )
-from hoso.ingest.models import ImportBatch, ImportRow
+from hoso.ingest.models import ImportBatch, ImportRow, ImportUpload
 from hoso.profiles import queries as profile_queries
 from hoso.profiles import service as profiles
 from hoso.profiles.models import AttributeDefinition, Note, Profile, ProfileIdentifier
@@ -59,6 +61,8 @@ STANDARD_ATTRIBUTES: dict[str, tuple[str, str, str, str]] = {
     "tax_code": ("Mã số thuế", "Tax code", "text", "identity"),
 }
 _SCALARS = ("full_name", "gender", "birth_date", "occupation")
+# Columns that are identifiers of another system: kept as identifiers, used for matching.
+IDENTIFIER_FIELDS = ("external_id", "zalo_id", "loyalty_card")
 _ADDRESS_KEYS = ("line", "ward", "district", "province")
 
 
@@ -220,8 +224,7 @@ def _keys(fields: dict[str, Any]) -> list[tuple[str, str]]:
     for raw in fields.get("emails") or []:
         email = normalize_email(raw)
         keys.extend(("email", e.value) for e in (email, *email.secondary) if e.value)
-    if fields.get("external_id"):
-        keys.append(("external_id", str(fields["external_id"]).strip()))
+    keys.extend((kind, str(fields[kind]).strip()) for kind in IDENTIFIER_FIELDS if fields.get(kind))
     return keys
 
 
@@ -260,10 +263,17 @@ def _create_payload(fields: dict[str, Any], namespace: str) -> dict[str, Any]:
         payload["attributes"] = {
             k: v for k, v in fields["attributes"].items() if v not in (None, "")
         }
-    if fields.get("external_id"):
-        payload["external_ids"] = [
-            {"namespace": namespace, "value": str(fields["external_id"]).strip()}
-        ]
+    ids = [
+        {
+            "kind": kind,
+            "namespace": namespace if kind == "external_id" else None,
+            "value": str(fields[kind]).strip(),
+        }
+        for kind in IDENTIFIER_FIELDS
+        if fields.get(kind)
+    ]
+    if ids:
+        payload["external_ids"] = ids
     return payload
 
 
@@ -494,7 +504,128 @@ def preview_import(
     return Preview(counts=counts, rejected=rejected, sample=sample)
 
 
-def start_batch(session: Session, *, actor: Actor, plan: ImportPlan, mode: str) -> ImportBatch:
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+def store_upload(session: Session, *, actor: Actor, file_name: str, content: bytes) -> ImportUpload:
+    """Keep an uploaded file until it is imported.
+
+    Raises:
+        PermissionDenied: The actor may not write profiles.
+        ImportFileUnreadable: The file is empty or larger than the limit.
+    """
+    actor.require(Permission.PROFILES_WRITE)
+    if not content:
+        raise ImportFileUnreadable(reason="empty_file")
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise ImportFileUnreadable(reason="file_too_large", limit_mb=MAX_UPLOAD_BYTES >> 20)
+    upload = ImportUpload(
+        workspace_id=actor.workspace_id,
+        file_name=Path(file_name).name or "upload",
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        created_by_id=actor.id,
+    )
+    session.add(upload)
+    session.flush()
+    return upload
+
+
+def get_upload(session: Session, *, actor: Actor, upload_id: UUID) -> ImportUpload:
+    """Return an upload of the actor's workspace.
+
+    Raises:
+        ImportNotFound: No such upload in this workspace.
+    """
+    actor.require(Permission.PROFILES_WRITE)
+    upload = session.get(ImportUpload, upload_id)
+    if upload is None or upload.workspace_id != actor.workspace_id:
+        raise ImportNotFound(batch_id=str(upload_id))
+    return upload
+
+
+@contextmanager
+def upload_file(upload: ImportUpload) -> Iterator[Path]:
+    """The upload as a temporary file (readers need a path), removed afterwards."""
+    suffix = Path(upload.file_name).suffix[:10]
+    with tempfile.TemporaryDirectory(prefix="hoso-import-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(upload.content)
+        yield path
+
+
+def queue_import(
+    session: Session,
+    *,
+    actor: Actor,
+    plan: ImportPlan,
+    upload: ImportUpload,
+    valid_rows_only: bool,
+) -> ImportBatch:
+    """Record a pending batch for an uploaded file and queue the job that runs it.
+
+    Raises:
+        PermissionDenied: The actor may not write profiles.
+    """
+    batch = start_batch(
+        session,
+        actor=actor,
+        plan=plan,
+        mode="valid_rows" if valid_rows_only else "all_or_nothing",
+        status="pending",
+    )
+    batch.upload_id = upload.id
+    jobs.enqueue(
+        session,
+        "import.run",
+        workspace_id=actor.workspace_id,
+        max_attempts=1,
+        batch_id=batch.id,
+        user_id=actor.id,
+    )
+    session.flush()
+    return batch
+
+
+def plan_from_batch(batch: ImportBatch, path: Path) -> ImportPlan:
+    """The plan a batch was queued with, over the file at ``path``.
+
+    Raises:
+        ImportFileUnreadable: The file cannot be read any more.
+    """
+    try:
+        with open_table(path, sheet=batch.sheet or None, header_row=batch.header_row) as table:
+            columns = list(table.columns)
+    except TabularError as exc:
+        raise ImportFileUnreadable(reason=exc.code, **exc.details) from exc
+    mapping = [
+        ColumnMapping(
+            column=m["column"],
+            header=m["header"],
+            target=m["target"],
+            confidence=1.0,
+            reason="saved",
+        )
+        for m in batch.mapping
+    ]
+    return ImportPlan(
+        path=path,
+        file_name=batch.file_name,
+        sha256=batch.file_sha256,
+        kind=batch.file_kind,
+        sheet=batch.sheet,
+        header_row=batch.header_row,
+        columns=columns,
+        mapping=mapping,
+        preset=batch.preset,
+        warnings=[],
+    )
+
+
+def start_batch(
+    session: Session, *, actor: Actor, plan: ImportPlan, mode: str, status: str = "running"
+) -> ImportBatch:
     """Record a new import batch for ``plan``.
 
     Raises:
@@ -513,7 +644,7 @@ def start_batch(session: Session, *, actor: Actor, plan: ImportPlan, mode: str) 
             {"column": m.column, "header": m.header, "target": m.target} for m in plan.mapping
         ],
         mode=mode,
-        status="running",
+        status=status,
         created_by_id=actor.id,
     )
     session.add(batch)
@@ -752,6 +883,23 @@ def _remove_note(session: Session, profile_id: UUID, change: dict[str, Any] | No
     ).first()
     if note is not None:
         note.deleted_at = utcnow()
+
+
+def list_batches(session: Session, *, actor: Actor, limit: int = 50) -> list[ImportBatch]:
+    """The workspace's imports, newest first.
+
+    Raises:
+        PermissionDenied: The actor may not read profiles.
+    """
+    actor.require(Permission.PROFILES_READ)
+    return list(
+        session.scalars(
+            select(ImportBatch)
+            .where(ImportBatch.workspace_id == actor.workspace_id)
+            .order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def rejected_rows(session: Session, *, actor: Actor, batch_id: UUID) -> list[ImportRow]:

@@ -84,13 +84,18 @@ def csrf_token(request: Request) -> str:
     return str(token)
 
 
-async def csrf_form(request: Request) -> FormData:
-    """Return the posted form, refusing it unless its token matches the session's."""
-    form = await request.form()
+def check_csrf(request: Request, form: FormData) -> None:
+    """Refuse a posted form unless its token matches the session's."""
     sent = form.get("csrf_token")
     expected = request.session.get("csrf")
     if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent, expected):
         raise CsrfFailed()
+
+
+async def csrf_form(request: Request) -> FormData:
+    """Return the posted form, refusing it unless its token matches the session's."""
+    form = await request.form()
+    check_csrf(request, form)
     return form
 
 

@@ -1,0 +1,1 @@
+"""The worker runtime: claims jobs from the queue and runs their handlers."""

@@ -1,0 +1,226 @@
+"""Import pages: upload a spreadsheet, check the mapping and every row, run it, undo it."""
+
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData, UploadFile
+
+from hoso.core.actor import Actor, Permission
+from hoso.core.clock import utcnow
+from hoso.core.i18n import Locale, message
+from hoso.engine.tabular import Target
+from hoso.http import DbSession, ui_locale
+from hoso.ingest import service as ingest
+from hoso.ingest.export import write_table
+from hoso.ingest.service import ImportPlan, Preview, RowDecision
+from hoso.profiles import queries as profile_queries
+from hoso.web.deps import CsrfForm, WebActor, check_csrf, current_actor, flash, render
+
+router = APIRouter(include_in_schema=False)
+PREVIEW_ROWS = 100
+
+
+@router.get("/imports")
+def list_imports(request: Request, db: DbSession, actor: WebActor) -> Response:
+    actor.require(Permission.PROFILES_WRITE)
+    return render(
+        request, "imports/list.html", {"batches": ingest.list_batches(db, actor=actor)}, actor=actor
+    )
+
+
+@router.post("/imports")
+async def upload(request: Request) -> Response:
+    # Async so the multipart body is read here; the database work runs in the threadpool.
+    async with request.form(max_files=1) as form:  # closes the spooled upload afterwards
+        return await run_in_threadpool(_upload, request, form)
+
+
+def _upload(request: Request, form: FormData) -> Response:
+    factory = request.app.state.session_factory
+    with factory.begin() as db:
+        check_csrf(request, form)
+        actor = current_actor(request, db)
+        file = form.get("file")
+        if not isinstance(file, UploadFile) or not file.filename:
+            return _list_with_error(request, db, actor, "empty_file")
+        content = file.file.read(ingest.MAX_UPLOAD_BYTES + 1)
+        stored = ingest.store_upload(db, actor=actor, file_name=file.filename, content=content)
+        return RedirectResponse(f"/imports/uploads/{stored.id}", status_code=303)
+
+
+def _list_with_error(request: Request, db: DbSession, actor: Actor, code: str) -> Response:
+    return render(
+        request,
+        "imports/list.html",
+        {
+            "batches": ingest.list_batches(db, actor=actor),
+            "error": message(code, ui_locale(request)),
+        },
+        status=422,
+        actor=actor,
+    )
+
+
+def _targets(db: DbSession, actor: Actor) -> list[str]:
+    custom = [
+        f"custom:{d.key}"
+        for d in profile_queries.list_attributes(db, workspace_id=actor.workspace_id)
+    ]
+    return [t.value for t in Target] + custom
+
+
+def _overrides(form: FormData | None) -> dict[str, str]:
+    if form is None:
+        return {}
+    return {
+        key.removeprefix("map__"): str(value)
+        for key, value in form.items()
+        if key.startswith("map__") and isinstance(value, str)
+    }
+
+
+def _plan_and_preview(
+    request: Request, db: DbSession, actor: Actor, upload_id: UUID, form: FormData | None
+) -> tuple[ImportPlan, Preview, Any]:
+    upload = ingest.get_upload(db, actor=actor, upload_id=upload_id)
+    sheet = (
+        str(form.get("sheet") or "") if form is not None else request.query_params.get("sheet", "")
+    )
+    with ingest.upload_file(upload) as path:
+        plan = ingest.plan_import(
+            db,
+            actor=actor,
+            path=path,
+            file_name=upload.file_name,
+            sheet=sheet or None,
+            overrides=_overrides(form),
+        )
+        preview = ingest.preview_import(
+            db, actor=actor, plan=plan, today=utcnow().date(), sample_size=10
+        )
+    return plan, preview, upload
+
+
+def _reason_text(decision: RowDecision, locale: Locale) -> list[str]:
+    out = []
+    for reason in decision.reasons:
+        params = {**reason.get("params", {})}
+        params.setdefault("value", "")
+        out.append(f"{reason['field']}: {message(str(reason['code']), locale, params)}")
+    return out
+
+
+def _render_preview(
+    request: Request, db: DbSession, actor: Actor, upload_id: UUID, form: FormData | None
+) -> Response:
+    plan, preview, upload = _plan_and_preview(request, db, actor, upload_id, form)
+    locale = ui_locale(request)
+    return render(
+        request,
+        "imports/preview.html",
+        {
+            "upload": upload,
+            "plan": plan,
+            "preview": preview,
+            "targets": _targets(db, actor),
+            "rejected": [
+                (d.number, _reason_text(d, locale)) for d in preview.rejected[:PREVIEW_ROWS]
+            ],
+            "valid_rows": bool(form and form.get("valid_rows")),
+        },
+        actor=actor,
+    )
+
+
+@router.get("/imports/uploads/{upload_id}")
+def preview_upload(upload_id: UUID, request: Request, db: DbSession, actor: WebActor) -> Response:
+    return _render_preview(request, db, actor, upload_id, None)
+
+
+@router.post("/imports/uploads/{upload_id}/preview")
+def repreview_upload(
+    upload_id: UUID, request: Request, db: DbSession, actor: WebActor, form: CsrfForm
+) -> Response:
+    return _render_preview(request, db, actor, upload_id, form)
+
+
+@router.post("/imports/uploads/{upload_id}/commit")
+def commit_upload(upload_id: UUID, db: DbSession, actor: WebActor, form: CsrfForm) -> Response:
+    upload = ingest.get_upload(db, actor=actor, upload_id=upload_id)
+    with ingest.upload_file(upload) as path:
+        plan = ingest.plan_import(
+            db,
+            actor=actor,
+            path=path,
+            file_name=upload.file_name,
+            sheet=str(form.get("sheet") or "") or None,
+            overrides=_overrides(form),
+        )
+    batch = ingest.queue_import(
+        db, actor=actor, plan=plan, upload=upload, valid_rows_only=bool(form.get("valid_rows"))
+    )
+    return RedirectResponse(f"/imports/{batch.id}", status_code=303)
+
+
+def _batch_context(db: DbSession, actor: Actor, batch_id: UUID) -> dict[str, Any]:
+    batch = ingest.get_batch(db, actor=actor, batch_id=batch_id)
+    return {"batch": batch, "active": batch.status in {"pending", "running"}}
+
+
+@router.get("/imports/{batch_id}")
+def batch_page(batch_id: UUID, request: Request, db: DbSession, actor: WebActor) -> Response:
+    template = "imports/_status.html" if request.headers.get("hx-request") else "imports/batch.html"
+    return render(request, template, _batch_context(db, actor, batch_id), actor=actor)
+
+
+@router.get("/imports/{batch_id}/rejected.xlsx")
+def rejected_file(batch_id: UUID, request: Request, db: DbSession, actor: WebActor) -> Response:
+    batch = ingest.get_batch(db, actor=actor, batch_id=batch_id)
+    rows = ingest.rejected_rows(db, actor=actor, batch_id=batch_id)
+    locale = ui_locale(request)
+    headers = [m["header"] for m in sorted(batch.mapping, key=lambda m: m["column"])]
+    width = max([len(headers), *(len(r.raw) for r in rows)])
+    header = [
+        "Dòng" if locale == "vi" else "Row",
+        *(headers + [f"#{i + 1}" for i in range(len(headers), width)]),
+        "Lý do" if locale == "vi" else "Reason",
+    ]
+    decisions = [
+        RowDecision(number=r.row_number, outcome="rejected", raw=r.raw, reasons=r.reasons)
+        for r in rows
+    ]
+    table = [
+        [d.number, *d.raw, *([""] * (width - len(d.raw))), "; ".join(_reason_text(d, locale))]
+        for d in decisions
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "rejected.xlsx"
+        write_table(path, header, table)
+        data = path.read_bytes()
+    name = f"bi-tu-choi-{batch.file_name.rsplit('.', 1)[0]}.xlsx"
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+    )
+
+
+@router.post("/imports/{batch_id}/undo")
+def undo(
+    batch_id: UUID, request: Request, db: DbSession, actor: WebActor, form: CsrfForm
+) -> Response:
+    del form  # the dependency checked its CSRF token
+    result = ingest.undo_batch(db, actor=actor, batch_id=batch_id)
+    flash(request, "import_undone_flash")
+    request.session["undo_summary"] = {
+        "removed": result.removed,
+        "restored": result.restored,
+        "skipped": len(result.skipped),
+    }
+    return RedirectResponse(f"/imports/{batch_id}", status_code=303)
