@@ -178,6 +178,7 @@ UI: dict[str, dict[Locale, str]] = {
     "import_mapping": {"vi": "Ghép cột", "en": "Column mapping"},
     "import_column": {"vi": "Cột trong tệp", "en": "Column in the file"},
     "import_target": {"vi": "Trường trong hoso", "en": "Field in hoso"},
+    "import_examples": {"vi": "Ví dụ", "en": "Examples"},
     "import_rejected_rows": {"vi": "Dòng bị từ chối", "en": "Rejected rows"},
     "import_row": {"vi": "Dòng {row}", "en": "Row {row}"},
     "import_more_rejected": {"vi": "… và {count} dòng nữa.", "en": "… and {count} more."},

@@ -21,6 +21,7 @@ from hoso.ingest.export import write_table
 from hoso.ingest.service import ImportPlan, Preview, RowDecision
 from hoso.profiles import queries as profile_queries
 from hoso.web.deps import CsrfForm, WebActor, check_csrf, current_actor, flash, render
+from hoso.web.i18n import UI, t
 
 router = APIRouter(include_in_schema=False)
 PREVIEW_ROWS = 100
@@ -112,8 +113,21 @@ def _reason_text(decision: RowDecision, locale: Locale) -> list[str]:
     for reason in decision.reasons:
         params = {**reason.get("params", {})}
         params.setdefault("value", "")
-        out.append(f"{reason['field']}: {message(str(reason['code']), locale, params)}")
+        field = str(reason["field"]).split(".")[0]
+        name = t(f"target_{field}", locale) if f"target_{field}" in UI else field
+        text = message(str(reason["code"]), locale, params)
+        out.append(text if field == "row" else f"{name}: {text}")
     return out
+
+
+def _examples(preview: Preview, columns: int) -> dict[int, list[str]]:
+    """Up to three values per column from the first rows, to check the mapping by eye."""
+    examples: dict[int, list[str]] = {i: [] for i in range(columns)}
+    for decision in [*preview.sample, *preview.rejected][:20]:
+        for index, value in enumerate(decision.raw[:columns]):
+            if value not in (None, "") and len(examples[index]) < 3:
+                examples[index].append(str(value))
+    return examples
 
 
 def _render_preview(
@@ -128,6 +142,7 @@ def _render_preview(
             "upload": upload,
             "plan": plan,
             "preview": preview,
+            "examples": _examples(preview, len(plan.columns)),
             "targets": _targets(db, actor),
             "rejected": [
                 (d.number, _reason_text(d, locale)) for d in preview.rejected[:PREVIEW_ROWS]

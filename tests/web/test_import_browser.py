@@ -1,0 +1,70 @@
+"""Importing a spreadsheet in real Chromium: upload, check the preview, run it in the live
+server's worker thread, watch the status change without reloading, undo it."""
+
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from playwright.sync_api import Page, expect
+from sqlalchemy import text
+
+from tests.web.conftest import ARTIFACTS, LiveServer
+
+
+def members_xlsx(path: Path) -> Path:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Thành viên"
+    sheet.append(["DANH SÁCH THÀNH VIÊN CỬA HÀNG"])
+    sheet.append(["Mã KH", "Họ và tên", "SĐT", "Ngày sinh", "Điểm"])
+    sheet.append(["TV9001", "Đinh Thị Hồng Nhung", 912777001, "02/09/1994", "1.500"])
+    sheet.append(["TV9002", "Quách Văn Toàn", "0169 777 0002", "", "200"])
+    sheet.append(["TV9003", "Hà Thu Trang", "không có", "", ""])
+    workbook.save(path)
+    return path
+
+
+@pytest.mark.browser
+def test_import_from_the_browser(user_page: Page, server: LiveServer, tmp_path: Path) -> None:
+    page = user_page
+    file = members_xlsx(tmp_path / "thanh-vien.xlsx")
+    page.click("a[href='/imports']")
+    page.set_input_files("input[name=file]", str(file))
+    page.click("#upload-submit")
+    page.wait_for_url("**/imports/uploads/*")
+    counts = page.locator("#preview-counts .stat")
+    expect(counts.nth(0)).to_have_text("2")  # will create
+    expect(counts.nth(3)).to_have_text("1")  # rejected: the placeholder phone
+    expect(page.locator("#rejected-rows")).to_contain_text("Dòng 5")
+    expect(page.locator("select[name=map__3]")).to_have_value("phone")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "import-preview.png", full_page=True)
+
+    page.check("input[name=valid_rows]")
+    page.click("#commit")
+    page.wait_for_url("**/imports/*")
+    # The worker thread runs the job; htmx polls the status until it is done.
+    expect(page.locator("#batch-status")).to_have_attribute(
+        "data-status", "committed", timeout=20_000
+    )
+    expect(page.locator("#batch-status .stat").nth(0)).to_have_text("2")
+    expect(page.locator("#download-rejected")).to_be_visible()
+    page.screenshot(path=ARTIFACTS / "import-done.png", full_page=True)
+    with server.engine.connect() as conn:
+        phone = conn.execute(
+            text("SELECT primary_phone FROM profile WHERE full_name = 'Quách Văn Toàn'")
+        ).scalar()
+    assert phone == "+84397770002"
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#undo")
+    expect(page.locator("#batch-status")).to_have_attribute("data-status", "undone")
+    with server.engine.connect() as conn:
+        live = conn.execute(
+            text(
+                "SELECT count(*) FROM profile WHERE full_name = 'Quách Văn Toàn' "
+                "AND deleted_at IS NULL"
+            )
+        ).scalar()
+    assert live == 0
