@@ -96,6 +96,11 @@ class Profile(Base):
     field_sources: Mapped[dict[str, Any]] = mapped_column(
         default=dict, server_default=text("'{}'::jsonb")
     )
+    # Data-quality flags of the profile's own values ("name_organisation", ...); identifiers
+    # carry their own flags.
+    quality_flags: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), default=list, server_default=text("'{}'::text[]")
+    )
     primary_phone: Mapped[str | None] = mapped_column(Text)  # E.164, denormalised for lists
     primary_email: Mapped[str | None] = mapped_column(Text)
     owner_user_id: Mapped[UUID | None] = mapped_column(ForeignKey("app_user.id"))
@@ -321,3 +326,17 @@ class Note(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
     deleted_at: Mapped[datetime | None]
+
+
+class QualitySnapshot(Base):
+    """One day's data-quality figures of a workspace, for the trend."""
+
+    __tablename__ = "quality_snapshot"
+    __table_args__ = (UniqueConstraint("workspace_id", "day"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
+    workspace_id: Mapped[UUID] = mapped_column(ForeignKey(WS_FK, ondelete="CASCADE"))
+    day: Mapped[date]
+    profiles: Mapped[int]
+    completeness: Mapped[float]
+    problems: Mapped[dict[str, Any]]

@@ -76,13 +76,26 @@ def load_order(session: Session, *, order_id: UUID) -> Order | None:
 
 
 def list_profiles(
-    session: Session, *, workspace_id: UUID, after: UUID | None = None, limit: int = 50
+    session: Session,
+    *,
+    workspace_id: UUID,
+    after: UUID | None = None,
+    limit: int = 50,
+    problem: str | None = None,
 ) -> tuple[list[Profile], UUID | None]:
-    """Return live profiles, newest first, and the cursor of the next page (keyset on id)."""
+    """Return live profiles, newest first, and the cursor of the next page (keyset on id).
+
+    ``problem`` keeps only the profiles with that data-quality problem (unknown codes: none).
+    """
     limit = max(1, min(limit, MAX_PAGE))
     query = select(Profile).where(
         Profile.workspace_id == workspace_id, Profile.deleted_at.is_(None)
     )
+    if problem is not None:
+        from hoso.profiles.quality import with_problem
+
+        predicate = with_problem(problem)
+        query = query.where(predicate if predicate is not None else literal(False))
     if after is not None:
         query = query.where(Profile.id < after)
     rows = list(session.scalars(query.order_by(Profile.id.desc()).limit(limit + 1)))

@@ -25,6 +25,7 @@ from hoso.engine.normalize import (
     DateFlag,
     EmailFlag,
     EmailResult,
+    NameFlag,
     PhoneFlag,
     PhoneResult,
     fold,
@@ -93,6 +94,7 @@ class _Clean:
     emails: list[EmailResult] | None = None
     addresses: list[dict[str, Any]] | None = None
     attributes: dict[str, Any] | None = None
+    date_quality: set[str] = field(default_factory=set)
 
 
 def _today() -> date:
@@ -148,9 +150,12 @@ def _validate_emails(raws: list[str], errors: list[FieldError]) -> list[EmailRes
     )
 
 
-def _validate_birth_date(raw: str | date, errors: list[FieldError]) -> date | None:
+def _validate_birth_date(
+    raw: str | date, errors: list[FieldError], quality: set[str]
+) -> date | None:
     result = parse_vn_date(raw, today=_today(), birth_date=True)
     if result.value is not None:
+        quality.update(DATE_QUALITY[f] for f in result.flags if f in DATE_QUALITY)
         return result.value
     if DateFlag.FUTURE in result.flags:
         errors.append(FieldError("birth_date", "birth_date_in_future", {"value": str(raw)}))
@@ -278,7 +283,9 @@ def _validate(
     if "birth_date" in sent:
         raw = fields.birth_date
         clean.scalars["birth_date"] = (
-            None if raw is None or raw == "" else _validate_birth_date(raw, errors)
+            None
+            if raw is None or raw == ""
+            else _validate_birth_date(raw, errors, clean.date_quality)
         )
     if (
         "household_size" in sent
@@ -332,8 +339,26 @@ def _land(
     return record
 
 
+NAME_QUALITY = {
+    NameFlag.PLACEHOLDER: "name_placeholder",
+    NameFlag.ORGANISATION: "name_organisation",
+    NameFlag.HAS_DIGITS: "name_has_digits",
+}
+DATE_QUALITY = {
+    DateFlag.AMBIGUOUS_DAY_MONTH: "birth_date_ambiguous",
+    DateFlag.TWO_DIGIT_YEAR: "birth_date_two_digit_year",
+}
+
+
+def _set_quality(profile: Profile, prefix: str, flags: set[str]) -> None:
+    """Replace the profile's quality flags that start with ``prefix``."""
+    kept = [f for f in profile.quality_flags or [] if not f.startswith(prefix)]
+    profile.quality_flags = sorted({*kept, *flags})
+
+
 def _set_name(profile: Profile, full_name: str) -> None:
     parts = parse_vn_name(full_name)
+    _set_quality(profile, "name_", {NAME_QUALITY[f] for f in parts.flags if f in NAME_QUALITY})
     profile.full_name = parts.full
     profile.family_name = parts.family
     profile.middle_name = parts.middle
@@ -424,6 +449,8 @@ def _apply(
             _set_name(profile, value)
         else:
             setattr(profile, name, value)
+        if name == "birth_date":
+            _set_quality(profile, "birth_date_", clean.date_quality)
     if clean.phones is not None:
         wanted = [(p.e164 or "", p.raw or "", [f.value for f in p.flags]) for p in clean.phones]
         if _sync_identifiers(

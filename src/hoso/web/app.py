@@ -16,7 +16,7 @@ from hoso.core.config import Settings
 from hoso.core.errors import ErrorKind, HosoError
 from hoso.core.i18n import message
 from hoso.http import ui_locale
-from hoso.web import auth, customers, imports
+from hoso.web import auth, customers, imports, quality
 from hoso.web.deps import LoginRequired, make_templates, render
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ def create_web(
     app.include_router(auth.router)
     app.include_router(customers.router)
     app.include_router(imports.router)
+    app.include_router(quality.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _exc: LoginRequired) -> Response:

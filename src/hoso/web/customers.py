@@ -13,10 +13,11 @@ from hoso.core.actor import Permission
 from hoso.core.errors import FieldError, ValidationFailed
 from hoso.core.i18n import Locale, message
 from hoso.http import DbSession, ui_locale
-from hoso.profiles import queries, service
+from hoso.profiles import quality, queries, service
 from hoso.profiles.models import AttributeDefinition, Profile
 from hoso.profiles.schemas import NoteCreate, ProfileCreate, ProfileUpdate
 from hoso.web.deps import CsrfChecked, CsrfForm, WebActor, flash, render
+from hoso.workspaces import service as workspaces
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,21 +32,23 @@ def list_customers(
     actor: WebActor,
     q: Annotated[str, Query(max_length=200)] = "",
     after: UUID | None = None,
+    problem: Annotated[str | None, Query(max_length=60)] = None,
 ) -> Response:
     actor.require(Permission.PROFILES_READ)
     query = q.strip()
-    context: dict[str, Any] = {"q": query, "next_after": None, "matches": {}}
+    context: dict[str, Any] = {"q": query, "next_after": None, "matches": {}, "problem": problem}
     if query:
         hits = queries.search_profiles(db, workspace_id=actor.workspace_id, query=query, limit=50)
         context["profiles"] = [h.profile for h in hits]
         context["matches"] = {h.profile.id: h.match for h in hits}
     else:
         rows, next_after = queries.list_profiles(
-            db, workspace_id=actor.workspace_id, after=after, limit=50
+            db, workspace_id=actor.workspace_id, after=after, limit=50, problem=problem
         )
         context["profiles"] = rows
         context["next_after"] = next_after
-        context["total"] = queries.count_profiles(db, workspace_id=actor.workspace_id)
+        if problem is None:
+            context["total"] = queries.count_profiles(db, workspace_id=actor.workspace_id)
     template = (
         "customers/_rows.html" if request.headers.get("hx-request") else "customers/list.html"
     )
@@ -226,6 +229,12 @@ def customer_page(profile_id: UUID, request: Request, db: DbSession, actor: WebA
                 db, workspace_id=actor.workspace_id, profile_id=profile.id, limit=50
             ),
             "notes": queries.list_notes(db, workspace_id=actor.workspace_id, profile_id=profile.id),
+            "completeness": quality.completeness(
+                profile,
+                quality.required_fields(
+                    workspaces.get_workspace(db, workspace_id=actor.workspace_id).required_fields
+                ),
+            ),
             "stats": queries.order_stats(
                 db, workspace_id=actor.workspace_id, profile_id=profile.id
             ),

@@ -1,0 +1,26 @@
+"""The data-quality page: how complete the customer data is and what needs fixing."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from hoso.core.actor import Permission
+from hoso.core.clock import utcnow
+from hoso.http import DbSession
+from hoso.profiles import quality
+from hoso.web.deps import WebActor, render
+from hoso.workspaces import service as workspaces
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/quality")
+def quality_page(request: Request, db: DbSession, actor: WebActor) -> Response:
+    actor.require(Permission.PROFILES_READ)
+    workspace = workspaces.get_workspace(db, workspace_id=actor.workspace_id)
+    required = quality.required_fields(workspace.required_fields)
+    figures = quality.report(db, workspace_id=actor.workspace_id, required=required)
+    quality.record_snapshot(db, workspace_id=actor.workspace_id, figures=figures)
+    today = utcnow().date()
+    if not figures.trend or figures.trend[-1][0] != today:  # the snapshot just written
+        figures.trend.append((today, figures.completeness))
+    return render(request, "quality.html", {"q": figures}, actor=actor)
