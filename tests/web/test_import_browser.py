@@ -68,3 +68,21 @@ def test_import_from_the_browser(user_page: Page, server: LiveServer, tmp_path: 
             )
         ).scalar()
     assert live == 0
+
+
+@pytest.mark.browser
+def test_quality_page_on_the_demo_shop(user_page: Page, server: LiveServer) -> None:
+    page = user_page
+    page.click("a[href='/quality']")
+    page.wait_for_url("**/quality")
+    value = page.locator("#completeness-value").inner_text()
+    assert value.endswith("%")
+    assert 0 < int(value.rstrip("%")) <= 100
+    shared = page.locator("[data-count=phone_shared]").inner_text()
+    assert int(shared) >= 2  # the demo has households sharing a phone
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "quality.png", full_page=True)
+    page.click("a[data-problem=phone_shared]")
+    page.wait_for_url("**/customers?problem=phone_shared")
+    expect(page.locator("#problem-filter")).to_contain_text("dùng chung")
+    assert page.locator(".customer-row").count() == int(shared)
