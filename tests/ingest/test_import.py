@@ -281,3 +281,35 @@ def test_import_rows_are_recorded(
     assert (
         db.scalar(text("SELECT count(*) FROM audit_event WHERE action = 'import.committed'")) == 1
     )
+
+
+ADDR_HEADER = ["Họ và tên", "SĐT", "Địa chỉ", "Phường/Xã", "Quận/Huyện", "Tỉnh/Thành"]
+
+
+def test_addresses_are_idempotent_and_undoable(
+    session_factory: sessionmaker[Session], db: Session, actor: Actor, tmp_path: Path
+) -> None:
+    first = [["Nguyễn Thị Lan", "0903 123 456", "12 Lê Lợi", "Bến Nghé", "Quận 1", "TP HCM"]]
+    path = write_csv(tmp_path / "a1.csv", first, ADDR_HEADER)
+    assert run(session_factory, db, actor, path).created_count == 1
+    assert run(session_factory, db, actor, path).unchanged_count == 1
+    moved = [["Nguyễn Thị Lan", "0903 123 456", "5 Trần Phú", "", "", "Đà Nẵng"]]
+    batch = run(session_factory, db, actor, write_csv(tmp_path / "a2.csv", moved, ADDR_HEADER))
+    assert batch.updated_count == 1
+    lan = service_profile(db)
+    assert sorted(a.raw or "" for a in lan.addresses) == [
+        "12 Lê Lợi, Bến Nghé, Quận 1, TP HCM",
+        "5 Trần Phú, Đà Nẵng",
+    ]
+    ingest.undo_batch(db, actor=actor, batch_id=batch.id)
+    lan = service_profile(db)
+    assert [a.raw for a in lan.addresses] == ["12 Lê Lợi, Bến Nghé, Quận 1, TP HCM"]
+
+
+def service_profile(db: Session) -> Profile:
+    from hoso.profiles import queries
+
+    profile = db.scalars(select(Profile).where(Profile.deleted_at.is_(None))).one()
+    loaded = queries.load_profile(db, workspace_id=profile.workspace_id, profile_id=profile.id)
+    assert loaded is not None
+    return loaded

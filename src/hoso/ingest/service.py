@@ -25,7 +25,7 @@ from hoso.core import audit, jobs, outbox
 from hoso.core.actor import Actor, Permission
 from hoso.core.clock import utcnow
 from hoso.core.errors import FieldError
-from hoso.engine.normalize import nfc, normalize_email, normalize_vn_phone
+from hoso.engine.normalize import fold, nfc, normalize_email, normalize_vn_phone
 from hoso.engine.tabular import (
     Column,
     ColumnMapping,
@@ -251,6 +251,19 @@ def _address(fields: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def _address_payload(address: Any) -> dict[str, Any]:
+    """An existing address as an update payload entry, keeping its original raw text."""
+    return {
+        "label": address.label,
+        "line": address.line,
+        "ward": address.ward,
+        "district": address.district,
+        "province": address.province,
+        "country": address.country,
+        "raw": address.raw,
+    }
+
+
 def _create_payload(fields: dict[str, Any], namespace: str) -> dict[str, Any]:
     payload: dict[str, Any] = {k: fields[k] for k in _SCALARS if fields.get(k)}
     for key in ("phones", "emails"):
@@ -310,14 +323,14 @@ def _diff(
             }
     address = _address(fields)
     if address:
-        existing = [{k: getattr(a, k) for k in _ADDRESS_KEYS} for a in profile.addresses]
-        if address not in existing:
-            keep = [
-                {**e, "country": a.country, "label": a.label, "raw": a.raw}
-                for e, a in zip(existing, profile.addresses, strict=True)
-            ]
-            update["addresses"] = [*keep, address]
-            changes["addresses"] = {"before": existing, "after": [*existing, address]}
+        # Addresses compare as the customer wrote them: stored parts are normalised (2025
+        # units), so comparing parts would see a change on every re-import.
+        raw = profiles.address_raw(address)
+        existing = [a.raw for a in profile.addresses]
+        if fold(raw) not in {fold(r or "") for r in existing}:
+            keep = [_address_payload(a) for a in profile.addresses]
+            update["addresses"] = [*keep, {**address, "raw": raw}]
+            changes["addresses"] = {"before": existing, "after": [*existing, raw]}
     errors: list[FieldError] = []
     wanted = {k: v for k, v in (fields.get("attributes") or {}).items() if v not in (None, "")}
     if wanted:
@@ -853,11 +866,10 @@ def _restore_payload(profile: Profile, row: ImportRow) -> tuple[dict[str, Any], 
             ]
             restore[name] = keep
         elif name == "addresses":
-            current = [{k: getattr(a, k) for k in _ADDRESS_KEYS} for a in profile.addresses]
-            if current == after:
-                restore[name] = before
-            else:
-                conflicts.append(name)
+            added = {fold(r or "") for r in after} - {fold(r or "") for r in before}
+            restore[name] = [
+                _address_payload(a) for a in profile.addresses if fold(a.raw or "") not in added
+            ]
         elif name.startswith("attributes."):
             key = name.removeprefix("attributes.")
             if (profile.attributes or {}).get(key) == after:

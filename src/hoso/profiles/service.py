@@ -487,11 +487,7 @@ def _apply(
                 )
             for given in clean.addresses:
                 address = dict(given)
-                raw = address.pop("raw", None) or ", ".join(
-                    str(address[k])
-                    for k in ("line", "ward", "district", "province")
-                    if address.get(k)
-                )
+                raw = address.pop("raw", None) or address_raw(address)
                 session.add(
                     ProfileAddress(
                         workspace_id=profile.workspace_id,
@@ -521,6 +517,13 @@ def _apply(
             sources[name] = stamp
         profile.field_sources = sources
     return before, after
+
+
+def address_raw(parts: dict[str, Any]) -> str:
+    """An address as the customer gave it, from its parts ("12 Lê Lợi, Bến Nghé, Q1, HCM")."""
+    return ", ".join(
+        str(parts[k]) for k in ("line", "ward", "district", "province") if parts.get(k)
+    )
 
 
 def _address_view(address: ProfileAddress) -> dict[str, Any]:
