@@ -9,7 +9,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from hoso.core.actor import Actor
 from hoso.ingest import jobs
 from hoso.ingest import service as ingest
-from hoso.ingest.errors import ImportFileUnreadable, ImportHasRejectedRows, ImportNotUndoable
+from hoso.ingest.errors import (
+    ImportFileUnreadable,
+    ImportHasRejectedRows,
+    ImportMappingInvalid,
+    ImportNotUndoable,
+)
 from hoso.ingest.models import ImportBatch, ImportRow
 from hoso.profiles import service as profiles
 from hoso.profiles.models import Profile, ProfileIdentifier, SourceRecord
@@ -313,3 +318,30 @@ def service_profile(db: Session) -> Profile:
     loaded = queries.load_profile(db, workspace_id=profile.workspace_id, profile_id=profile.id)
     assert loaded is not None
     return loaded
+
+
+def test_saved_preset_remembers_an_edited_mapping(
+    db: Session, actor: Actor, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "kh.csv", ROWS)
+    plan = ingest.plan_import(db, actor=actor, path=path, overrides={"Nghề nghiệp": "ignore"})
+    ingest.save_preset(db, actor=actor, name="File chi nhánh 2", mapping=plan.mapping)
+    again = ingest.plan_import(
+        db, actor=actor, path=write_csv(tmp_path / "next.csv", ROWS), preset="File chi nhánh 2"
+    )
+    targets = {m.header: m.target for m in again.mapping}
+    assert targets["Nghề nghiệp"] == "ignore"
+    assert targets["SĐT"] == "phone"
+    assert again.preset == "File chi nhánh 2"
+    assert [p.name for p in ingest.list_presets(db, actor=actor)] == ["File chi nhánh 2"]
+
+
+def test_unknown_or_builtin_preset_names_are_refused(
+    db: Session, actor: Actor, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "kh.csv", ROWS)
+    with pytest.raises(ImportMappingInvalid):
+        ingest.plan_import(db, actor=actor, path=path, preset="khong-co")
+    plan = ingest.plan_import(db, actor=actor, path=path, preset="kiotviet")
+    with pytest.raises(ImportMappingInvalid):
+        ingest.save_preset(db, actor=actor, name="KiotViet", mapping=plan.mapping)

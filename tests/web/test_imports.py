@@ -143,3 +143,26 @@ def test_not_a_spreadsheet_is_explained(app_client: TestClient, owner: AppUser) 
     page = app_client.get(preview_url)
     assert page.status_code == 400
     assert "Không đọc được tệp này." in page.text
+
+
+def test_save_a_mapping_and_choose_it_next_time(app_client: TestClient, owner: AppUser) -> None:
+    assert login(app_client).status_code == 303
+    preview_url = upload(app_client)
+    html = app_client.get(preview_url).text
+    upload_id = preview_url.rsplit("/", 1)[1]
+    saved = app_client.post(
+        f"/imports/uploads/{upload_id}/preview",
+        data={"csrf_token": csrf_of(html), "map__3": "ignore", "save_as": "Mẫu của tôi"},
+    )
+    assert saved.status_code == 200
+    listing = app_client.get("/imports").text
+    assert '<option value="Mẫu của tôi">' in listing
+    token = csrf_of(listing)
+    response = app_client.post(
+        "/imports",
+        data={"csrf_token": token, "preset": "Mẫu của tôi"},
+        files={"file": ("k.csv", io.BytesIO(CSV), "text/csv")},
+        follow_redirects=False,
+    )
+    page = app_client.get(response.headers["location"]).text
+    assert re.search(r'name="map__3"[^>]*>.*?<option value="ignore" selected', page, re.S)

@@ -350,6 +350,9 @@ def import_file(
     valid_rows: Annotated[
         bool, typer.Option("--valid-rows", help="Import the valid rows even if some are rejected.")
     ] = False,
+    save_preset: Annotated[
+        str | None, typer.Option(help="Save this file's column mapping under a name.")
+    ] = None,
     rejected_out: Annotated[
         Path | None,
         typer.Option(help="Write rejected rows with a reason column to this .xlsx or .csv."),
@@ -392,6 +395,9 @@ def import_file(
             )
             preview = ingest.preview_import(session, actor=actor, plan=plan, today=today)
             session.rollback()
+        if save_preset:
+            with factory.begin() as session:
+                ingest.save_preset(session, actor=actor, name=save_preset, mapping=plan.mapping)
         report: dict[str, object] = {
             "file": plan.file_name,
             "sheet": plan.sheet,

@@ -27,6 +27,7 @@ from hoso.core.clock import utcnow
 from hoso.core.errors import FieldError
 from hoso.engine.normalize import fold, nfc, normalize_email, normalize_vn_phone
 from hoso.engine.tabular import (
+    PRESETS,
     Column,
     ColumnMapping,
     ConvertedRow,
@@ -44,7 +45,7 @@ from hoso.ingest.errors import (
     ImportNotFound,
     ImportNotUndoable,
 )
-from hoso.ingest.models import ImportBatch, ImportRow, ImportUpload
+from hoso.ingest.models import ImportBatch, ImportPreset, ImportRow, ImportUpload
 from hoso.profiles import queries as profile_queries
 from hoso.profiles import service as profiles
 from hoso.profiles.models import AttributeDefinition, Note, Profile, ProfileIdentifier
@@ -145,16 +146,27 @@ def plan_import(
     """
     actor.require(Permission.PROFILES_WRITE)
     custom = _custom_fields(session, actor.workspace_id)
+    saved = find_preset(session, actor=actor, name=preset) if preset else None
+    if preset and saved is None and preset not in PRESETS:
+        raise ImportMappingInvalid(preset=preset)
     try:
         with open_table(path, sheet=sheet, header_row=header_row) as table:
             columns = list(table.columns)
-            chosen = preset or detect_preset(columns)
+            chosen = None if saved else (preset or detect_preset(columns))
             mapping = suggest_mapping(
                 columns, table.sample(50), custom_fields=custom, preset=chosen
             )
             info = (table.kind.value, table.sheet, table.header_row, list(table.warnings))
     except TabularError as exc:
         raise ImportFileUnreadable(reason=exc.code, **exc.details) from exc
+    if saved is not None:
+        remembered = {
+            c.header: saved.columns[fold(c.header)]
+            for c in columns
+            if fold(c.header) in saved.columns
+        }
+        mapping = _apply_overrides(columns, mapping, remembered, set(custom))
+        chosen = saved.name
     if overrides:
         mapping = _apply_overrides(columns, mapping, overrides, set(custom))
     return ImportPlan(
@@ -194,6 +206,61 @@ def _apply_overrides(
             column=column.index, header=column.header, target=target, confidence=1.0, reason="user"
         )
     return [by_index[c.index] for c in columns if c.index in by_index]
+
+
+def find_preset(session: Session, *, actor: Actor, name: str) -> ImportPreset | None:
+    """The workspace's saved mapping with this name, or None."""
+    return session.scalar(
+        select(ImportPreset).where(
+            ImportPreset.workspace_id == actor.workspace_id, ImportPreset.name == name.strip()
+        )
+    )
+
+
+def list_presets(session: Session, *, actor: Actor) -> list[ImportPreset]:
+    """The workspace's saved mappings, by name."""
+    actor.require(Permission.PROFILES_READ)
+    return list(
+        session.scalars(
+            select(ImportPreset)
+            .where(ImportPreset.workspace_id == actor.workspace_id)
+            .order_by(ImportPreset.name)
+        )
+    )
+
+
+def save_preset(
+    session: Session, *, actor: Actor, name: str, mapping: list[ColumnMapping]
+) -> ImportPreset:
+    """Save (or replace) a named mapping: each header, folded, with its target.
+
+    Raises:
+        PermissionDenied: The actor may not write profiles.
+        ImportMappingInvalid: The name is empty or a built-in preset's.
+    """
+    actor.require(Permission.PROFILES_WRITE)
+    clean = nfc(name)[:100]
+    if not clean or clean.casefold() in PRESETS:
+        raise ImportMappingInvalid(preset=name)
+    columns = {fold(m.header): m.target for m in mapping}
+    preset = find_preset(session, actor=actor, name=clean)
+    if preset is None:
+        preset = ImportPreset(
+            workspace_id=actor.workspace_id, name=clean, columns=columns, created_by_id=actor.id
+        )
+        session.add(preset)
+    else:
+        preset.columns, preset.updated_at = columns, utcnow()
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "import.preset_saved",
+        subject_type="import_preset",
+        subject_id=preset.id,
+        after={"name": clean, "columns": len(columns)},
+    )
+    return preset
 
 
 def read_rows(plan: ImportPlan, *, today: date) -> Iterator[tuple[RawRow, ConvertedRow]]:

@@ -247,6 +247,16 @@ UI: dict[str, dict[Locale, str]] = {
     "import_column": {"vi": "Cột trong tệp", "en": "Column in the file"},
     "import_target": {"vi": "Trường trong hoso", "en": "Field in hoso"},
     "import_examples": {"vi": "Ví dụ", "en": "Examples"},
+    "import_preset": {"vi": "Mẫu ghép cột", "en": "Column preset"},
+    "import_preset_auto": {"vi": "Tự nhận diện", "en": "Detect automatically"},
+    "import_save_as": {
+        "vi": "Lưu cách ghép cột này thành mẫu (không bắt buộc)",
+        "en": "Save this mapping as a preset (optional)",
+    },
+    "import_save_as_hint": {
+        "vi": "ví dụ: File thành viên chi nhánh 2",
+        "en": "e.g. Branch 2 member file",
+    },
     "import_rejected_rows": {"vi": "Dòng bị từ chối", "en": "Rejected rows"},
     "import_row": {"vi": "Dòng {row}", "en": "Row {row}"},
     "import_more_rejected": {"vi": "… và {count} dòng nữa.", "en": "… and {count} more."},

@@ -14,7 +14,7 @@ from starlette.datastructures import FormData, UploadFile
 from hoso.core.actor import Actor, Permission
 from hoso.core.clock import utcnow
 from hoso.core.i18n import Locale, message
-from hoso.engine.tabular import Target
+from hoso.engine.tabular import PRESETS, Target
 from hoso.http import DbSession, ui_locale
 from hoso.ingest import service as ingest
 from hoso.ingest.export import write_table
@@ -30,9 +30,12 @@ PREVIEW_ROWS = 100
 @router.get("/imports")
 def list_imports(request: Request, db: DbSession, actor: WebActor) -> Response:
     actor.require(Permission.PROFILES_WRITE)
-    return render(
-        request, "imports/list.html", {"batches": ingest.list_batches(db, actor=actor)}, actor=actor
-    )
+    context = {"batches": ingest.list_batches(db, actor=actor), **_preset_choices(db, actor)}
+    return render(request, "imports/list.html", context, actor=actor)
+
+
+def _preset_choices(db: DbSession, actor: Actor) -> dict[str, Any]:
+    return {"builtin_presets": PRESETS, "saved_presets": ingest.list_presets(db, actor=actor)}
 
 
 @router.post("/imports")
@@ -52,7 +55,9 @@ def _upload(request: Request, form: FormData) -> Response:
             return _list_with_error(request, db, actor, "empty_file")
         content = file.file.read(ingest.MAX_UPLOAD_BYTES + 1)
         stored = ingest.store_upload(db, actor=actor, file_name=file.filename, content=content)
-        return RedirectResponse(f"/imports/uploads/{stored.id}", status_code=303)
+        preset = form.get("preset")
+        query = f"?preset={quote(preset)}" if isinstance(preset, str) and preset else ""
+        return RedirectResponse(f"/imports/uploads/{stored.id}{query}", status_code=303)
 
 
 def _list_with_error(request: Request, db: DbSession, actor: Actor, code: str) -> Response:
@@ -62,6 +67,7 @@ def _list_with_error(request: Request, db: DbSession, actor: Actor, code: str) -
         {
             "batches": ingest.list_batches(db, actor=actor),
             "error": message(code, ui_locale(request)),
+            **_preset_choices(db, actor),
         },
         status=422,
         actor=actor,
@@ -90,22 +96,34 @@ def _plan_and_preview(
     request: Request, db: DbSession, actor: Actor, upload_id: UUID, form: FormData | None
 ) -> tuple[ImportPlan, Preview, Any]:
     upload = ingest.get_upload(db, actor=actor, upload_id=upload_id)
-    sheet = (
-        str(form.get("sheet") or "") if form is not None else request.query_params.get("sheet", "")
-    )
+    params = form if form is not None else request.query_params
     with ingest.upload_file(upload) as path:
-        plan = ingest.plan_import(
-            db,
-            actor=actor,
-            path=path,
-            file_name=upload.file_name,
-            sheet=sheet or None,
-            overrides=_overrides(form),
-        )
+        plan = _plan(db, actor, upload, path, params, form)
         preview = ingest.preview_import(
             db, actor=actor, plan=plan, today=utcnow().date(), sample_size=10
         )
     return plan, preview, upload
+
+
+def _plan(
+    db: DbSession, actor: Actor, upload: Any, path: Path, params: Any, form: FormData | None
+) -> ImportPlan:
+    """Plan the upload with the chosen sheet, preset and column overrides.
+
+    The mapping is also saved under a name when the user asked for it.
+    """
+    plan = ingest.plan_import(
+        db,
+        actor=actor,
+        path=path,
+        file_name=upload.file_name,
+        sheet=str(params.get("sheet") or "") or None,
+        preset=str(params.get("preset") or "") or None,
+        overrides=_overrides(form),
+    )
+    if form is not None and str(form.get("save_as") or "").strip():
+        ingest.save_preset(db, actor=actor, name=str(form["save_as"]), mapping=plan.mapping)
+    return plan
 
 
 def _reason_text(decision: RowDecision, locale: Locale) -> list[str]:
@@ -169,14 +187,7 @@ def repreview_upload(
 def commit_upload(upload_id: UUID, db: DbSession, actor: WebActor, form: CsrfForm) -> Response:
     upload = ingest.get_upload(db, actor=actor, upload_id=upload_id)
     with ingest.upload_file(upload) as path:
-        plan = ingest.plan_import(
-            db,
-            actor=actor,
-            path=path,
-            file_name=upload.file_name,
-            sheet=str(form.get("sheet") or "") or None,
-            overrides=_overrides(form),
-        )
+        plan = _plan(db, actor, upload, path, form, form)
     batch = ingest.queue_import(
         db, actor=actor, plan=plan, upload=upload, valid_rows_only=bool(form.get("valid_rows"))
     )
