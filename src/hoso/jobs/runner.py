@@ -67,20 +67,20 @@ class WorkerThread(threading.Thread):
     ) -> None:
         super().__init__(name="hoso-worker", daemon=True)
         self._factory, self._handlers, self._poll_s = factory, handlers, poll_s
-        self._stop = threading.Event()
+        self._stop_requested = threading.Event()
 
     def run(self) -> None:
         """Poll until stopped; a failing loop iteration is logged, never fatal."""
-        while not self._stop.is_set():
+        while not self._stop_requested.is_set():
             try:
                 ran = run_one(self._factory, self._handlers)
             except Exception:
                 log.exception("worker loop error")
                 ran = False
             if not ran:
-                self._stop.wait(self._poll_s)
+                self._stop_requested.wait(self._poll_s)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Ask the loop to end and wait for the current job to finish."""
-        self._stop.set()
+        self._stop_requested.set()
         self.join(timeout)
