@@ -142,10 +142,23 @@ def test_save_a_preset_then_use_it(cli_db: str, tmp_path: Path) -> None:
     runner = CliRunner()
     owner(runner)
     path = write(tmp_path / "khach.csv", GOOD)
-    saved = runner.invoke(app, ["import", str(path), "--dry-run", "--map", "Ghi chú=ignore",
-                                "--save-preset", "Máy POS cũ"])
+    saved = runner.invoke(
+        app,
+        [
+            "import",
+            str(path),
+            "--dry-run",
+            "--map",
+            "Ghi chú=ignore",
+            "--save-preset",
+            "Máy POS cũ",
+        ],
+    )
     assert saved.exit_code == 0, saved.output
-    used = json.loads(runner.invoke(app, ["import", str(path), "--dry-run", "--json",
-                                          "--preset", "Máy POS cũ"]).output)
+    used = json.loads(
+        runner.invoke(
+            app, ["import", str(path), "--dry-run", "--json", "--preset", "Máy POS cũ"]
+        ).output
+    )
     assert used["preset"] == "Máy POS cũ"
     assert {m["header"]: m["target"] for m in used["mapping"]}["Ghi chú"] == "ignore"

@@ -311,3 +311,75 @@ def test_audit_log_is_append_only(db: Session, actor: Actor) -> None:
         db.execute(text("UPDATE audit_event SET action = 'tampered'"))
     with pytest.raises(DBAPIError, match="append-only"), db.begin_nested():
         db.execute(text("DELETE FROM audit_event"))
+
+
+def test_old_addresses_are_normalised_to_2025_units(db: Session, actor: Actor) -> None:
+    profile = service.create_profile(
+        db,
+        actor=actor,
+        data=lan(
+            addresses=[
+                {
+                    "line": "12 Lê Lợi",
+                    "ward": "Bến Nghé",
+                    "district": "Q1",
+                    "province": "Hồ Chí Minh",
+                },
+                {"line": "Xã Lê Ninh, Thị Xã Kinh Môn, Hải Dương"},
+                {"line": "Phường Dịch Vọng, Cầu Giấy, Hà Nội"},
+                {"line": "ngõ nhà bà Tư"},
+            ]
+        ),
+    )
+    sai_gon, le_ninh, dich_vong, unknown = profile.addresses
+    assert (sai_gon.ward, sai_gon.province) == ("Phường Sài Gòn", "Thành phố Hồ Chí Minh")
+    assert (sai_gon.admin_status, sai_gon.legacy_ward) == ("converted", "Phường Bến Nghé")
+    assert sai_gon.raw == "12 Lê Lợi, Bến Nghé, Q1, Hồ Chí Minh"  # as given, untouched
+    assert sai_gon.line == "12 Lê Lợi"
+    assert (le_ninh.ward, le_ninh.province) == ("Phường Bắc An Phụ", "Thành phố Hải Phòng")
+    assert dich_vong.admin_status == "ambiguous"
+    assert dich_vong.ward is None
+    assert len(dich_vong.ward_candidates) == 2
+    assert (unknown.admin_status, unknown.line) == ("unknown", "ngõ nhà bà Tư")
+
+
+def test_saving_a_normalised_address_unchanged_is_not_a_change(db: Session, actor: Actor) -> None:
+    profile = service.create_profile(
+        db,
+        actor=actor,
+        data=lan(
+            addresses=[
+                {
+                    "line": "12 Lê Lợi",
+                    "ward": "Bến Nghé",
+                    "district": "Quận 1",
+                    "province": "TP HCM",
+                }
+            ]
+        ),
+    )
+    shown = profile.addresses[0]
+    again = service.update_profile(
+        db,
+        actor=actor,
+        profile_id=profile.id,
+        data=ProfileUpdate(
+            addresses=[
+                {
+                    "line": shown.line,
+                    "ward": shown.ward,
+                    "district": shown.district,
+                    "province": shown.province,
+                }
+            ]
+        ),
+    )
+    assert again.version == 1again = service.update_profile(
+        db,
+        actor=actor,
+        profile_id=profile.id,
+        data=ProfileUpdate.model_validate({"addresses": [{
+            "line": shown.line, "ward": shown.ward, "district": shown.district,
+            "province": shown.province}]}),
+    )
+    

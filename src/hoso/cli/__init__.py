@@ -4,7 +4,7 @@ import logging
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -97,10 +97,8 @@ def _serve(settings: Settings, host: str, port: int, engine: Engine | None = Non
     # hoso process stop it.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     application = create_app(settings, engine=engine, migrate=engine is None)
-    try:
+    with suppress(KeyboardInterrupt):
         uvicorn.run(application, host=host, port=port, log_level="info", proxy_headers=True)
-    except KeyboardInterrupt:
-        pass
 
 
 @app.command()

@@ -155,7 +155,16 @@ class ProfileIdentifier(Base):
 
 
 class ProfileAddress(Base):
+    """An address: as given (``raw``), and in the 2025 units with the pre-2025 ones kept."""
+
     __tablename__ = "profile_address"
+    __table_args__ = (
+        Index(None, "workspace_id", "province_code"),
+        CheckConstraint(
+            "admin_status IS NULL OR admin_status IN ('exact','converted','ambiguous','unknown')",
+            name="admin_status",
+        ),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
     workspace_id: Mapped[UUID] = mapped_column(ForeignKey(WS_FK, ondelete="CASCADE"))
@@ -164,9 +173,19 @@ class ProfileAddress(Base):
     )
     label: Mapped[str | None] = mapped_column(Text)  # "home", "work", "shipping"
     line: Mapped[str | None] = mapped_column(Text)  # street and number
-    ward: Mapped[str | None] = mapped_column(Text)
+    ward: Mapped[str | None] = mapped_column(Text)  # 2025 ward when recognised, else as given
     district: Mapped[str | None] = mapped_column(Text)  # legacy (pre-2025) district, when given
-    province: Mapped[str | None] = mapped_column(Text)
+    province: Mapped[str | None] = mapped_column(Text)  # 2025 province when recognised
+    # The 2025 units by NSO code; codes were reused across the reform, so legacy units keep
+    # their names. Conversion status: exact, converted, ambiguous (see candidates), unknown.
+    province_code: Mapped[str | None] = mapped_column(Text)
+    ward_code: Mapped[str | None] = mapped_column(Text)
+    legacy_province: Mapped[str | None] = mapped_column(Text)
+    legacy_ward: Mapped[str | None] = mapped_column(Text)
+    admin_status: Mapped[str | None] = mapped_column(Text)
+    ward_candidates: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), default=list, server_default=text("'{}'::text[]")
+    )
     country: Mapped[str] = mapped_column(Text, default="VN", server_default="VN")
     raw: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(Text)

@@ -59,6 +59,12 @@ def _identifier_flag(kind: str, flag: str) -> ColumnElement[bool]:
     )
 
 
+def _address_status(status: str) -> ColumnElement[bool]:
+    return exists().where(
+        ProfileAddress.profile_id == Profile.id, ProfileAddress.admin_status == status
+    )
+
+
 def _shared_phone() -> ColumnElement[bool]:
     mine, other = aliased(ProfileIdentifier), aliased(ProfileIdentifier)
     other_profile = aliased(Profile)
@@ -90,6 +96,8 @@ def problem_predicates() -> dict[str, ColumnElement[bool]]:
         "name_has_digits": _flagged("name_has_digits"),
         "birth_date_ambiguous": _flagged("birth_date_ambiguous"),
         "birth_date_two_digit_year": _flagged("birth_date_two_digit_year"),
+        "address_ambiguous": _address_status("ambiguous"),
+        "address_unknown": _address_status("unknown"),
         "phone_shared": _shared_phone(),
         "phone_non_personal": _identifier_flag("phone", "non_personal"),
         "phone_foreign": _identifier_flag("phone", "foreign"),

@@ -97,6 +97,12 @@ class AddressRead(ReadModel):
     country: str
     raw: str | None
     source: str
+    province_code: str | None
+    ward_code: str | None
+    legacy_province: str | None
+    legacy_ward: str | None
+    admin_status: str | None
+    ward_candidates: list[str]
 
 
 class ProfileSummary(ReadModel):

@@ -21,6 +21,7 @@ from hoso.core.actor import Actor, Permission
 from hoso.core.clock import utcnow
 from hoso.core.db import translate_integrity_errors
 from hoso.core.errors import FieldError, ValidationFailed
+from hoso.engine.address import ConversionStatus, parse_address
 from hoso.engine.normalize import (
     DateFlag,
     EmailFlag,
@@ -475,19 +476,21 @@ def _apply(
                 select(ProfileAddress).where(ProfileAddress.profile_id == profile.id)
             ).all()
         )
+        wanted_addresses = []
+        for given in clean.addresses:
+            address = dict(given)
+            raw = address.pop("raw", None) or address_raw(address)
+            wanted_addresses.append((raw, {**address, **_normalise_address(address)}))
         old_view = [_address_view(a) for a in old_addresses]
-        new_view = [
-            {k: a.get(k) for k in ("label", "line", "ward", "district", "province", "country")}
-            for a in clean.addresses
-        ]
+        # Compared in normalised form: the edit form shows the 2025 names, and saving it
+        # unchanged must not count as a change.
+        new_view = [{k: a.get(k) for k in _ADDRESS_VIEW} for _, a in wanted_addresses]
         if old_view != new_view:
             if old_addresses:
                 session.execute(
                     delete(ProfileAddress).where(ProfileAddress.profile_id == profile.id)
                 )
-            for given in clean.addresses:
-                address = dict(given)
-                raw = address.pop("raw", None) or address_raw(address)
+            for raw, address in wanted_addresses:
                 session.add(
                     ProfileAddress(
                         workspace_id=profile.workspace_id,
@@ -519,6 +522,35 @@ def _apply(
     return before, after
 
 
+def _normalise_address(parts: dict[str, Any]) -> dict[str, Any]:
+    """The 2025 units of an address (offline), keeping the pre-2025 units it used.
+
+    Unrecognised addresses keep their parts as given, with the status ``unknown``.
+    """
+    if (parts.get("country") or "VN") != "VN":
+        return {}
+    result = parse_address(
+        parts.get("line"),
+        ward=parts.get("ward"),
+        district=parts.get("district"),
+        province=parts.get("province"),
+    )
+    if result.status is ConversionStatus.UNKNOWN:
+        return {"admin_status": result.status.value}
+    return {
+        "line": result.line,
+        "ward": result.ward.name if result.ward else None,
+        "ward_code": result.ward.code if result.ward else None,
+        "province": result.province.name if result.province else parts.get("province"),
+        "province_code": result.province.code if result.province else None,
+        "district": result.legacy_district,
+        "legacy_province": result.legacy_province,
+        "legacy_ward": result.legacy_ward or (parts.get("ward") if not result.ward else None),
+        "admin_status": result.status.value,
+        "ward_candidates": [c.code for c in result.candidates],
+    }
+
+
 def address_raw(parts: dict[str, Any]) -> str:
     """An address as the customer gave it, from its parts ("12 Lê Lợi, Bến Nghé, Q1, HCM")."""
     return ", ".join(
@@ -526,15 +558,11 @@ def address_raw(parts: dict[str, Any]) -> str:
     )
 
 
+_ADDRESS_VIEW = ("label", "line", "ward", "district", "province", "country")
+
+
 def _address_view(address: ProfileAddress) -> dict[str, Any]:
-    return {
-        "label": address.label,
-        "line": address.line,
-        "ward": address.ward,
-        "district": address.district,
-        "province": address.province,
-        "country": address.country,
-    }
+    return {k: getattr(address, k) for k in _ADDRESS_VIEW}
 
 
 def _json(value: Any) -> Any:

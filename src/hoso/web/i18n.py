@@ -186,6 +186,17 @@ UI: dict[str, dict[Locale, str]] = {
         "vi": "Năm sinh chỉ có 2 chữ số",
         "en": "Birth year given with two digits",
     },
+    "problem_address_ambiguous": {
+        "vi": "Địa chỉ cũ chưa rõ phường mới (phường bị chia)",
+        "en": "Old address whose new ward is unclear (split ward)",
+    },
+    "problem_address_unknown": {
+        "vi": "Địa chỉ không nhận ra tỉnh/phường",
+        "en": "Address with no recognisable province or ward",
+    },
+    "address_was": {"vi": "trước 2025", "en": "before 2025"},
+    "address_status_ambiguous": {"vi": "chưa rõ phường mới", "en": "new ward unclear"},
+    "address_status_unknown": {"vi": "chưa nhận ra", "en": "not recognised"},
     "problem_phone_shared": {
         "vi": "Số điện thoại dùng chung với khách khác",
         "en": "Phone shared with another customer",
