@@ -1,4 +1,5 @@
 from datetime import date
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -10,7 +11,7 @@ from hoso.profiles import quality, queries, service
 from hoso.profiles.models import Profile, QualitySnapshot
 from hoso.profiles.schemas import ProfileCreate, ProfileUpdate
 from hoso.workspaces.models import AppUser, Workspace
-from tests.web.test_pages import login
+from tests.web.test_pages import csrf_of, login
 
 
 def make(db: Session, actor: Actor, **fields: object) -> Profile:
@@ -122,3 +123,44 @@ def test_quality_page_links_to_the_affected_customers(
     detail = app_client.get(f"/customers/{shop['company'].id}")
     assert "Hồ sơ đầy đủ 40%" in detail.text
     assert "Tên giống tên công ty/cửa hàng" in detail.text
+
+
+def test_owner_chooses_the_required_fields(
+    app_client: TestClient,
+    owner: AppUser,
+    db: Session,
+    workspace: Workspace,
+    shop: dict[str, Profile],
+) -> None:
+    assert login(app_client).status_code == 303
+    page = app_client.get("/quality").text
+    response = app_client.post(
+        "/quality/required",
+        follow_redirects=False,
+        content="&".join(
+            ["csrf_token=" + quote(csrf_of(page)), "required=full_name", "required=phones"]
+        ),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 303
+    db.refresh(workspace)
+    assert workspace.required_fields == ["full_name", "phones"]
+    detail = app_client.get(f"/customers/{shop['company'].id}")
+    assert "Hồ sơ đầy đủ 100%" in detail.text
+    refused = app_client.post(
+        "/quality/required", data={"csrf_token": csrf_of(page), "required": "shoe_size"}
+    )
+    assert refused.status_code == 400
+    db.refresh(workspace)
+    assert workspace.required_fields == ["full_name", "phones"]
+
+
+def test_viewer_cannot_change_required_fields(db: Session, workspace: Workspace) -> None:
+    from hoso.core.actor import Role
+    from hoso.core.errors import PermissionDenied
+    from hoso.workspaces import service as workspaces
+    from tests.conftest import make_user
+
+    viewer = workspaces.actor_for_user(make_user(db, workspace, Role.VIEWER))
+    with pytest.raises(PermissionDenied):
+        workspaces.set_required_fields(db, actor=viewer, fields=["full_name"])

@@ -26,9 +26,10 @@ from sqlalchemy.orm import Session, aliased
 
 from hoso.core.clock import utcnow
 from hoso.profiles.models import Profile, ProfileAddress, ProfileIdentifier, QualitySnapshot
+from hoso.workspaces.service import REQUIRABLE_FIELDS
 
 # Fields a workspace may require; what "present" means for each, as SQL.
-REQUIRABLE = ("full_name", "phones", "emails", "birth_date", "gender", "addresses")
+REQUIRABLE = REQUIRABLE_FIELDS
 DEFAULT_REQUIRED = ("full_name", "phones", "birth_date", "gender", "addresses")
 
 

@@ -153,6 +153,7 @@ UI: dict[str, dict[Locale, str]] = {
         "en": "Completeness by day (last 30 days)",
     },
     "quality_problems": {"vi": "Cần xử lý", "en": "To fix"},
+    "quality_choose_required": {"vi": "Chọn trường bắt buộc", "en": "Choose required fields"},
     "problem_filter": {"vi": "Đang lọc: {problem}.", "en": "Filtered: {problem}."},
     "problem_filter_clear": {"vi": "Bỏ lọc", "en": "Clear"},
     "completeness_of_profile": {"vi": "Hồ sơ đầy đủ {pct}%", "en": "Profile {pct}% complete"},

@@ -77,6 +77,36 @@ def get_workspace(session: Session, *, workspace_id: UUID) -> Workspace:
     return workspace
 
 
+REQUIRABLE_FIELDS = ("full_name", "phones", "emails", "birth_date", "gender", "addresses")
+
+
+def set_required_fields(session: Session, *, actor: Actor, fields: list[str]) -> Workspace:
+    """Choose which fields a complete customer profile must have (the completeness score).
+
+    Raises:
+        PermissionDenied: The actor may not manage custom fields and their rules.
+        ValidationFailed: An unknown field, or none chosen.
+    """
+    actor.require(Permission.ATTRIBUTES_MANAGE)
+    unknown = [f for f in fields if f not in REQUIRABLE_FIELDS]
+    if unknown or not fields:
+        raise ValidationFailed([FieldError("required_fields", "not_allowed", {"fields": unknown})])
+    workspace = get_workspace(session, workspace_id=actor.workspace_id)
+    before = list(workspace.required_fields or [])
+    workspace.required_fields = [f for f in REQUIRABLE_FIELDS if f in fields]
+    audit.record(
+        session,
+        actor,
+        "workspace.required_fields",
+        subject_type="workspace",
+        subject_id=workspace.id,
+        before={"fields": before},
+        after={"fields": workspace.required_fields},
+    )
+    session.flush()
+    return workspace
+
+
 def find_workspace_by_slug(session: Session, *, slug: str) -> Workspace | None:
     """Return the workspace with this slug, or None."""
     return session.scalar(select(Workspace).where(Workspace.slug == slug))
