@@ -70,6 +70,14 @@ def _engine(settings: Settings) -> Engine:
     return engine
 
 
+def _engine_or_exit(settings: Settings) -> Engine:
+    """The migrated database, or the command ends with the error in the user's language."""
+    try:
+        return _engine(settings)
+    except HosoError as exc:
+        raise _fail(exc, settings) from exc
+
+
 @contextmanager
 def _unit_of_work(settings: Settings) -> Iterator[Session]:
     from hoso.core.db import make_session_factory
@@ -114,10 +122,7 @@ def serve(
 ) -> None:
     """Run the web UI and API (embedded PostgreSQL unless HOSO_DATABASE_URL is set)."""
     settings = get_settings()
-    try:
-        engine = _engine(settings)
-    except HosoError as exc:
-        raise _fail(exc, settings) from exc
+    engine = _engine_or_exit(settings)
     _say(f"hoso {__version__}: http://{host}:{port}/")
     _serve(settings, host, port, engine)
 
@@ -183,10 +188,7 @@ def worker(
     from hoso.jobs.runner import WorkerThread
 
     settings = get_settings()
-    try:
-        engine = _engine(settings)
-    except HosoError as exc:
-        raise _fail(exc, settings) from exc
+    engine = _engine_or_exit(settings)
     thread = WorkerThread(make_session_factory(engine), HANDLERS, poll_s=poll)
     thread.start()
     _say("hoso worker: đang chạy / running (Ctrl+C để dừng / to stop)")
@@ -205,11 +207,7 @@ def worker(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations up to the newest."""
-    settings = get_settings()
-    try:
-        _engine(settings).dispose()
-    except HosoError as exc:
-        raise _fail(exc, settings) from exc
+    _engine_or_exit(get_settings()).dispose()
     _say("Cơ sở dữ liệu đã cập nhật / database is up to date.")
 
 
