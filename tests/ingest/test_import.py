@@ -345,3 +345,25 @@ def test_unknown_or_builtin_preset_names_are_refused(
     plan = ingest.plan_import(db, actor=actor, path=path, preset="kiotviet")
     with pytest.raises(ImportMappingInvalid):
         ingest.save_preset(db, actor=actor, name="KiotViet", mapping=plan.mapping)
+
+
+def test_an_unexpected_failure_marks_the_batch_failed(
+    session_factory: sessionmaker[Session],
+    db: Session,
+    actor: Actor,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    plan = ingest.plan_import(db, actor=actor, path=write_csv(tmp_path / "kh.csv", ROWS))
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(ingest, "apply_decision", broken)
+    with pytest.raises(RuntimeError):
+        jobs.run_import(session_factory, actor=actor, plan=plan, valid_rows_only=False, today=TODAY)
+    batch = db.scalars(select(ImportBatch)).one()
+    assert batch.status == "failed"
+    assert batch.error is not None
+    assert batch.error["code"] == "internal_error"
+    assert live_profiles(db) == []

@@ -69,16 +69,19 @@ def run_import(
                 raise ImportHasRejectedRows(batch_id=str(batch_id), rejected=rejected)
             service.finish_batch(session, actor=actor, batch=batch)
             processed = batch.processed_rows
-    except HosoError as exc:
+    except Exception as exc:
+        # Whatever stopped it, nothing of the import was committed: say so on the batch,
+        # so it never stays "running" (a queued job would then skip it forever).
+        error = (
+            {"code": exc.code, **_jsonable(exc.details)}
+            if isinstance(exc, HosoError)
+            else {"code": "internal_error", "detail": repr(exc)[:500]}
+        )
         with factory.begin() as session:
             session.execute(
                 update(ImportBatch)
                 .where(ImportBatch.id == batch_id)
-                .values(
-                    status="failed",
-                    rejected_count=rejected,
-                    error={"code": exc.code, **_jsonable(exc.details)},
-                )
+                .values(status="failed", rejected_count=rejected, error=error)
             )
         raise
     if progress:
