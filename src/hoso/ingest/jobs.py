@@ -6,6 +6,7 @@ savepoint and keeps the rest. Progress is committed on its own connection every 
 rows, so a UI or CLI can show it while the import transaction is still open.
 """
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -52,23 +53,28 @@ def run_import(
                 update(ImportBatch).where(ImportBatch.id == batch_id).values(status="running")
             )
     header = [c.header for c in plan.columns]
-    rejected = 0
+    counts: Counter[str] = Counter()
     try:
         with factory.begin() as session:
+            # Read without locking: this transaction must not lock the batch row until it
+            # finishes, because the progress reports update it from another connection.
             batch = session.get_one(ImportBatch, batch_id)
             ctx = service.new_context(actor, dry_run=False)
             namespace = plan.preset or "import"
             for raw, row in service.read_rows(plan, today=today):
-                decision = _apply_one(
+                outcome = _apply_one(
                     session, actor, batch, ctx, raw, row, namespace, header, isolate=valid_rows_only
                 )
-                rejected += decision == "rejected"
-                if batch.processed_rows % PROGRESS_EVERY == 0 and decision != "skipped":
-                    _report(factory, batch_id, batch.processed_rows, progress)
-            if rejected and not valid_rows_only:
-                raise ImportHasRejectedRows(batch_id=str(batch_id), rejected=rejected)
-            service.finish_batch(session, actor=actor, batch=batch)
-            processed = batch.processed_rows
+                if outcome == "skipped":
+                    continue
+                counts[outcome] += 1
+                processed = counts.total()
+                if processed % PROGRESS_EVERY == 0:
+                    _report(factory, batch_id, processed, progress)
+            if counts["rejected"] and not valid_rows_only:
+                raise ImportHasRejectedRows(batch_id=str(batch_id), rejected=counts["rejected"])
+            service.finish_batch(session, actor=actor, batch=batch, counts=counts)
+            processed = counts.total()
     except Exception as exc:
         # Whatever stopped it, nothing of the import was committed: say so on the batch,
         # so it never stays "running" (a queued job would then skip it forever).
@@ -81,7 +87,7 @@ def run_import(
             session.execute(
                 update(ImportBatch)
                 .where(ImportBatch.id == batch_id)
-                .values(status="failed", rejected_count=rejected, error=error)
+                .values(status="failed", rejected_count=counts["rejected"], error=error)
             )
         raise
     if progress:

@@ -10,7 +10,7 @@ source record (file and row), and the batch keeps what each row changed so it ca
 
 import hashlib
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -800,15 +800,20 @@ def apply_decision(
             changes=decision.changes,
         )
     )
-    counter = f"{decision.outcome}_count"
-    setattr(batch, counter, getattr(batch, counter) + 1)
-    batch.processed_rows += 1
+    # The batch row itself is not touched here: the progress reporter updates it from another
+    # connection while this transaction runs, and a row lock held here would block it forever.
 
 
-def finish_batch(session: Session, *, actor: Actor, batch: ImportBatch) -> ImportBatch:
-    """Mark a batch committed and announce it."""
+def finish_batch(
+    session: Session, *, actor: Actor, batch: ImportBatch, counts: Mapping[str, int]
+) -> ImportBatch:
+    """Mark a batch committed with its outcome counts, and announce it."""
+    for outcome in ("created", "updated", "unchanged", "rejected"):
+        setattr(batch, f"{outcome}_count", counts.get(outcome, 0))
+    batch.processed_rows = batch.total_rows = sum(
+        counts.get(o, 0) for o in ("created", "updated", "unchanged", "rejected")
+    )
     batch.status = "committed"
-    batch.total_rows = batch.processed_rows
     batch.finished_at = utcnow()
     audit.record(
         session,
