@@ -367,3 +367,32 @@ def test_an_unexpected_failure_marks_the_batch_failed(
     assert batch.error is not None
     assert batch.error["code"] == "internal_error"
     assert live_profiles(db) == []
+
+
+def test_a_new_customer_code_on_a_known_customer_is_added_and_undone(
+    session_factory: sessionmaker[Session], db: Session, actor: Actor, tmp_path: Path
+) -> None:
+    existing = profiles.create_profile(
+        db, actor=actor, data=ProfileCreate(full_name="Nguyễn Thị Lan", phones=["0903 123 456"])
+    )
+    db.commit()
+    rows = [["KH777", "Nguyễn Thị Lan", "0903 123 456", "", "", "", "", ""]]
+    path = write_csv(tmp_path / "codes.csv", rows)
+    batch = run(session_factory, db, actor, path)
+    assert batch.updated_count == 1
+    codes = db.scalars(
+        select(ProfileIdentifier.value).where(
+            ProfileIdentifier.profile_id == existing.id, ProfileIdentifier.kind == "external_id"
+        )
+    ).all()
+    assert codes == ["KH777"]
+    assert run(session_factory, db, actor, path).unchanged_count == 1
+    ingest.undo_batch(db, actor=actor, batch_id=batch.id)
+    assert (
+        db.scalars(
+            select(ProfileIdentifier.value).where(
+                ProfileIdentifier.profile_id == existing.id, ProfileIdentifier.kind == "external_id"
+            )
+        ).all()
+        == []
+    )

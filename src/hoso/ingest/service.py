@@ -49,7 +49,13 @@ from hoso.ingest.models import ImportBatch, ImportPreset, ImportRow, ImportUploa
 from hoso.profiles import queries as profile_queries
 from hoso.profiles import service as profiles
 from hoso.profiles.models import AttributeDefinition, Note, Profile, ProfileIdentifier
-from hoso.profiles.schemas import AttributeCreate, NoteCreate, ProfileCreate, ProfileUpdate
+from hoso.profiles.schemas import (
+    AttributeCreate,
+    IdentifierCreate,
+    NoteCreate,
+    ProfileCreate,
+    ProfileUpdate,
+)
 
 # Columns that standard import targets keep as custom fields, defined on first use:
 # key -> (label_vi, label_en, type, category).
@@ -96,6 +102,7 @@ class RowDecision:
     create: ProfileCreate | None = None
     update: ProfileUpdate | None = None
     note: str | None = None
+    new_identifiers: list[tuple[str, str]] = field(default_factory=list)  # (kind, value)
 
 
 @dataclass
@@ -496,10 +503,16 @@ def decide(
         decision.profile_id = profile.id
         if decision.note and _has_note(session, profile.id, decision.note):
             decision.note = None
+        known = {(i.kind, i.value) for i in profile.identifiers}
+        decision.new_identifiers = [
+            (kind, str(fields[kind]).strip())
+            for kind in IDENTIFIER_FIELDS
+            if fields.get(kind) and (kind, str(fields[kind]).strip()) not in known
+        ]
         if problems:
             decision.reasons = _reasons(problems)
             return decision
-        if not update and not decision.note:
+        if not update and not decision.note and not decision.new_identifiers:
             decision.outcome = "unchanged"
             return decision
         try:
@@ -510,6 +523,11 @@ def decide(
         decision.outcome, decision.changes = "updated", changes
         if decision.note:
             decision.changes["note"] = {"before": None, "after": decision.note}
+        if decision.new_identifiers:
+            decision.changes["identifiers"] = {
+                "before": None,
+                "after": [list(i) for i in decision.new_identifiers],
+            }
         return decision
     if pending and ctx.dry_run:
         # In a preview, an earlier row of this file will have created the customer.
@@ -767,15 +785,30 @@ def apply_decision(
         )
         decision.profile_id = profile.id
     elif decision.outcome == "updated" and decision.profile_id and decision.update is not None:
-        profiles.update_profile(
-            session,
-            actor=actor,
-            profile_id=decision.profile_id,
-            data=decision.update,
-            source=source,
-            source_ref=f"row {decision.number}",
-            raw_payload=raw_payload,
-        )
+        if decision.update.model_fields_set:
+            profiles.update_profile(
+                session,
+                actor=actor,
+                profile_id=decision.profile_id,
+                data=decision.update,
+                source=source,
+                source_ref=f"row {decision.number}",
+                raw_payload=raw_payload,
+            )
+        for kind, value in decision.new_identifiers:
+            profiles.add_identifier(
+                session,
+                actor=actor,
+                profile_id=decision.profile_id,
+                source=source,
+                data=IdentifierCreate.model_validate(
+                    {
+                        "kind": kind,
+                        "value": value,
+                        "namespace": batch.preset or "import" if kind == "external_id" else None,
+                    }
+                ),
+            )
     if decision.note and decision.profile_id and decision.outcome != "rejected":
         profiles.add_note(
             session,
@@ -902,6 +935,14 @@ def undo_batch(session: Session, *, actor: Actor, batch_id: UUID) -> UndoResult:
             )
             restored += 1
         _remove_note(session, profile.id, row.changes.get("note"))
+        for kind, value in (row.changes.get("identifiers") or {}).get("after") or []:
+            identifier = next(
+                (i for i in profile.identifiers if i.kind == kind and i.value == value), None
+            )
+            if identifier is not None:
+                profiles.remove_identifier(
+                    session, actor=actor, profile_id=profile.id, identifier_id=identifier.id
+                )
     batch.status = "undone"
     batch.undone_at = utcnow()
     audit.record(
