@@ -236,7 +236,7 @@ class CustomerGenerator:
         self.repeat_share = repeat_share
         self.invalid_share = invalid_share
         self.phones = PhonePool(self.rng)
-        self.window: list[Customer] = []
+        self.window: list[tuple[str, Customer]] = []
         self.stats = FileStats(kind="xlsx" if xlsx else "csv")
         self._styles: Counter[str] = Counter()
         self._invalid: Counter[str] = Counter()
@@ -327,7 +327,9 @@ class CustomerGenerator:
             code = f"KH{n + 1:07d}"
             roll = rng.random()
             if window and roll < self.repeat_share:
-                c = window[int(rng.random() * len(window))]
+                # A repeat is the same customer again: same customer code, another phone
+                # format, fewer fields.
+                code, c = window[int(rng.random() * len(window))]
                 national = c.nationals[int(rng.random() * len(c.nationals))]
                 cell = self._phone(national, repeat_of=c.phone_cell)
                 email = ""
@@ -358,9 +360,9 @@ class CustomerGenerator:
                 else:
                     self.stats.customers += 1
                     if len(window) < REPEAT_WINDOW:
-                        window.append(c)
+                        window.append((code, c))
                     else:
-                        window[n % REPEAT_WINDOW] = c
+                        window[n % REPEAT_WINDOW] = (code, c)
             if self.xlsx:
                 row = self._as_excel(row)
             self._count_fields(row)
