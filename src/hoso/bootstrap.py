@@ -9,6 +9,8 @@ def import_all_models() -> None:
     import hoso.core.audit
     import hoso.core.jobs
     import hoso.core.outbox
+    import hoso.events.models
+    import hoso.identity.models
     import hoso.ingest.models
     import hoso.profiles.models
     import hoso.workspaces.models  # noqa: F401

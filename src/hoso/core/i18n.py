@@ -207,6 +207,12 @@ ERRORS: dict[str, dict[Locale, str]] = {
     "too_short": {"vi": "Quá ngắn.", "en": "Too short."},
     "not_allowed": {"vi": "Giá trị không được phép.", "en": "This value is not allowed."},
     "unexpected_field": {"vi": "Trường không được hỗ trợ.", "en": "Unexpected field."},
+    # --- identity resolution (issue #4) ---
+    # --- end of identity resolution ---
+    # --- event collection (issue #5) ---
+    # --- end of event collection ---
+    # --- bulk import (issue #3) ---
+    # --- end of bulk import ---
 }
 
 

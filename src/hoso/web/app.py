@@ -16,7 +16,7 @@ from hoso.core.config import Settings
 from hoso.core.errors import ErrorKind, HosoError
 from hoso.core.i18n import message
 from hoso.http import ui_locale
-from hoso.web import auth, customers, imports, quality
+from hoso.web import auth, customers, events, identity, imports, quality
 from hoso.web.deps import LoginRequired, make_templates, render
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,8 @@ def create_web(
     app.include_router(customers.router)
     app.include_router(imports.router)
     app.include_router(quality.router)
+    app.include_router(identity.router)
+    app.include_router(events.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _exc: LoginRequired) -> Response:

@@ -346,6 +346,12 @@ UI: dict[str, dict[Locale, str]] = {
     "identifier_loyalty_card": {"vi": "Thẻ thành viên", "en": "Loyalty card"},
     "identifier_anonymous_id": {"vi": "Mã ẩn danh", "en": "Anonymous id"},
     "identifier_user_id": {"vi": "Mã người dùng", "en": "User id"},
+    # --- identity resolution (issue #4) ---
+    # --- end of identity resolution ---
+    # --- event collection (issue #5) ---
+    # --- end of event collection ---
+    # --- bulk import (issue #3) ---
+    # --- end of bulk import ---
 }
 
 

@@ -1,0 +1,1 @@
+"""Event collection commands (issue #5): ``hoso source ...``."""

@@ -1,0 +1,1 @@
+"""Identity resolution commands (issue #4): ``hoso dedupe``, ...."""

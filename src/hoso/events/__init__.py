@@ -1,0 +1,1 @@
+"""Event collection (issue #5): Segment-compatible sources, landed events, processing."""

@@ -1,0 +1,1 @@
+"""Identity resolution: the only write path for merges, unmerges and review decisions."""

@@ -1,0 +1,5 @@
+"""Web pages for events (filled in by its issue)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
