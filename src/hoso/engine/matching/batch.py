@@ -38,7 +38,6 @@ from hoso.engine.matching.splink_bridge import (
     DuckDBOptions,
     Edge,
     predict_edges,
-    term_frequencies,
     train_parameters,
 )
 
@@ -74,7 +73,8 @@ def train_model(
     (assumed recall 0.7), u by random sampling of ``max_pairs`` pairs with ``seed``, then
     one EM session per training rule of the settings (u fixed, m estimated). Term
     frequencies come from the records. With fewer than :data:`MIN_TRAINING_RECORDS`
-    records, the default model is returned with the records' term frequencies.
+    records, the default model is returned (without term frequencies: a handful of
+    records says nothing about how common a name is).
 
     Args:
         records: The workspace's records.
@@ -96,11 +96,11 @@ def train_model(
     rows = [to_row(r) for r in sorted(records, key=lambda r: r.record_id)]
     if len(rows) < MIN_TRAINING_RECORDS:
         base = default_model(settings)
+        # No term frequencies either: in a file of ten rows, "Lan" may be half the names.
         return MatchModel(
             settings=base.settings,
             prior=base.prior,
             params=base.params,
-            tf=term_frequencies(rows, settings.tf_columns),
             trained_on=len(rows),
             seed=seed,
             notes=(f"too few records to train ({len(rows)} < {MIN_TRAINING_RECORDS})",),

@@ -452,7 +452,7 @@ VIETNAMESE: Final = register_settings(
             BlockingRule(("given", "birth_date")),
             BlockingRule(("email1",)),
         ),
-        prior=0.0001,
+        prior=0.0002,
     )
 )  # fmt: skip
 """Settings for Vietnamese customer records (the rows of :func:`to_row`)."""
