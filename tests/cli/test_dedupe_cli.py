@@ -170,14 +170,14 @@ def test_a_trained_model_can_be_saved_and_reused(tmp_path: Path) -> None:
     model = tmp_path / "model.json"
     first = CliRunner().invoke(
         app,
-        ["dedupe", str(source), "--id-column", "Mã bản ghi", "--map", "truth_person=ignore",
+        ["dedupe", str(source), "--id-column", "Mã bản ghi", "--map", "truth_person=ignore", "--map", "truth_household=ignore",
          "-o", str(tmp_path / "a.csv"), "--save-model", str(model), "--json"],
     )  # fmt: skip
     assert first.exit_code == 0, first.output
     assert json.loads(first.output)["model"]["trained_on"] == len(rows)
     second = CliRunner().invoke(
         app,
-        ["dedupe", str(source), "--id-column", "Mã bản ghi", "--map", "truth_person=ignore",
+        ["dedupe", str(source), "--id-column", "Mã bản ghi", "--map", "truth_person=ignore", "--map", "truth_household=ignore",
          "-o", str(tmp_path / "b.csv"), "--model", str(model), "--backend", "duckdb"],
     )  # fmt: skip
     assert second.exit_code == 0, second.output

@@ -4,7 +4,15 @@ import random
 
 import pytest
 
-from hoso.engine.matching import MatchModel, default_model, prepare_record, score_rows, to_row
+from hoso.engine.matching import (
+    MatchModel,
+    default_model,
+    find_shared_identifiers,
+    mark_shared,
+    prepare_record,
+    score_rows,
+    to_row,
+)
 from hoso.engine.matching.blocking import candidate_pairs
 from hoso.engine.matching.model import LevelParams
 from hoso.engine.matching.splink_bridge import predict_edges, term_frequencies
@@ -17,8 +25,15 @@ RECORDS = [
     prepare_record("x2", full_name="Lan", phones=["0911000111"], birth_date="1991"),
     prepare_record("x3", full_name="Mai", phones=["0911000222"], emails=["mai.le@gmail.com"]),
     prepare_record("x4", full_name="Mai", phones=["0911000222"], emails=["maile@yahoo.com"]),
+    prepare_record("x5", full_name="Hoa", phones=["0911000333"], birth_date="1960"),
+    prepare_record("x6", full_name="Vy", phones=["0911000333"], birth_date="2001"),
+    prepare_record("x7", full_name="An", phones=["0911000444"], emails=["an@gmail.com"]),
+    prepare_record("x8", full_name="An", phones=["0911000444"], emails=["binh@yahoo.com"]),
+    prepare_record("x9", full_name="Tú", phones=["0911000555"], province_code="01"),
+    prepare_record("x10", full_name="Tú", phones=["0911000555"], province_code="79"),
 ]
-ROWS = [to_row(r) for r in RECORDS]
+# Phones used by clearly different people are marked shared, as resolve_batch does.
+ROWS = [to_row(r) for r in mark_shared(RECORDS, find_shared_identifiers(RECORDS))]
 
 
 def _random_model(seed: int) -> MatchModel:

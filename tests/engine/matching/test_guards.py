@@ -67,8 +67,14 @@ def test_an_identifier_in_common_is_evidence(lan_trio: list[MatchRecord]) -> Non
 
 def test_a_name_alone_is_never_evidence() -> None:
     a = prepare_record("a", full_name="Nguyễn Văn Hùng", birth_date="01/02/1980")
-    b = prepare_record("b", full_name="Nguyễn Văn Hùng", birth_date="01/02/1980")
+    b = prepare_record("b", full_name="Nguyễn Văn Hùng")
     assert _evidence(a, b) is None
+    other_day = prepare_record("b", full_name="Nguyễn Văn Hùng", birth_date="02/02/1980")
+    assert _evidence(a, other_day) is None
+    # The whole name and the whole birth date are evidence (the probability must still
+    # reach the threshold).
+    same_day = prepare_record("b", full_name="NGUYEN VAN HUNG", birth_date="1/2/1980")
+    assert _evidence(a, same_day) == "full_name_and_birth_date"
     # ... but the same name, birth date and ward is.
     address = "Phường Bến Nghé, Quận 1, TP.HCM"
     c = prepare_record("c", full_name="Nguyễn Văn Hùng", birth_date="01/02/1980", address=address)

@@ -50,6 +50,7 @@ from hoso.engine.matching.record import (
     IDENTIFIER_KINDS,
     Dropped,
     MatchRecord,
+    mark_shared,
     prepare_record,
     to_row,
 )
@@ -86,6 +87,7 @@ __all__ = [
     "default_model",
     "find_shared_identifiers",
     "get_settings",
+    "mark_shared",
     "merge_evidence",
     "prepare_record",
     "resolve_batch",

@@ -10,6 +10,7 @@ records together, and no cluster grows past ``max_cluster_size``.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,9 +31,9 @@ from hoso.engine.matching.model import (
     decide,
     default_model,
 )
-from hoso.engine.matching.record import MatchRecord, to_row
-from hoso.engine.matching.scoring import PairScore, score_rows
-from hoso.engine.matching.settings import VIETNAMESE, BlockingRule, MatchSettings
+from hoso.engine.matching.record import MatchRecord, mark_shared, to_row
+from hoso.engine.matching.scoring import PairScore, score_pair, score_rows
+from hoso.engine.matching.settings import VIETNAMESE, MatchSettings
 from hoso.engine.matching.splink_bridge import (
     Backend,
     DuckDBOptions,
@@ -47,8 +48,10 @@ __all__ = [
     "BatchResult",
     "BatchWarning",
     "ReviewPair",
+    "connected_components",
     "resolve_batch",
     "train_model",
+    "train_rows",
 ]
 
 #: Below this many records, :func:`train_model` returns the default model (with the data's
@@ -56,7 +59,8 @@ __all__ = [
 MIN_TRAINING_RECORDS: Final = 500
 #: Batches up to this size are scored by the pure scorer when ``backend="auto"``.
 PYTHON_BACKEND_MAX: Final = 2000
-_PRIOR_RULES: Final = (BlockingRule(("phone1", "given")),)
+#: :func:`train_model` trains on a deterministic sample of this many records at most.
+TRAINING_SAMPLE: Final = 200_000
 
 
 def train_model(
@@ -65,22 +69,27 @@ def train_model(
     settings: MatchSettings = VIETNAMESE,
     seed: int = 42,
     max_pairs: float = 2e6,
+    sample: int = TRAINING_SAMPLE,
     options: DuckDBOptions | None = None,
 ) -> MatchModel:
     """Train a model on a workspace's own records (unsupervised; no labels).
 
-    Splink on DuckDB, in process: the prior from records sharing a phone and a given name
-    (assumed recall 0.7), u by random sampling of ``max_pairs`` pairs with ``seed``, then
-    one EM session per training rule of the settings (u fixed, m estimated). Term
-    frequencies come from the records. With fewer than :data:`MIN_TRAINING_RECORDS`
-    records, the default model is returned (without term frequencies: a handful of
-    records says nothing about how common a name is).
+    Splink on DuckDB, in process: the prior from the settings' prior rules (for
+    :data:`~hoso.engine.matching.settings.VIETNAMESE`: records sharing a phone and a given
+    name, assumed to find 70 % of matches), u by random sampling of ``max_pairs`` pairs
+    with ``seed`` (then corrected for the matches among random pairs), then one EM session
+    per training rule of the settings (u fixed, m estimated). Term frequencies come from
+    the records. With fewer than :data:`MIN_TRAINING_RECORDS` records, the default model
+    is returned (without term frequencies: a handful of records says nothing about how
+    common a name is). Larger inputs are sampled down to ``sample`` records.
 
     Args:
         records: The workspace's records.
         settings: Comparisons and rules.
-        seed: Random seed for u sampling (same seed and records, same model).
+        seed: Random seed for the sample and u sampling (same seed and records, same model,
+            whatever their order).
         max_pairs: Pairs sampled for u.
+        sample: Train on at most this many records.
         options: DuckDB resources (threads are forced to 1 for determinism).
 
     Returns:
@@ -92,8 +101,32 @@ def train_model(
         >>> model.trained_on, model.notes[0].startswith("too few records")
         (1, True)
     """
-    # Sorted by id: the same records give the same model whatever their order.
-    rows = [to_row(r) for r in sorted(records, key=lambda r: r.record_id)]
+    ordered = sorted(records, key=lambda r: r.record_id)
+    if len(ordered) > sample:
+        picked = random.Random(seed).sample(range(len(ordered)), sample)  # noqa: S311
+        ordered = [ordered[i] for i in sorted(picked)]
+    ordered = mark_shared(ordered, find_shared_identifiers(ordered))
+    return train_rows(
+        [to_row(r) for r in ordered],
+        settings=settings,
+        seed=seed,
+        max_pairs=max_pairs,
+        options=options,
+    )
+
+
+def train_rows(
+    rows: Sequence[Mapping[str, object]],
+    *,
+    settings: MatchSettings,
+    seed: int = 42,
+    max_pairs: float = 2e6,
+    options: DuckDBOptions | None = None,
+) -> MatchModel:
+    """:func:`train_model` on rows already flattened (any settings, e.g. a benchmark's).
+
+    The rows are used in the order given: sort them for order-independence.
+    """
     if len(rows) < MIN_TRAINING_RECORDS:
         base = default_model(settings)
         # No term frequencies either: in a file of ten rows, "Lan" may be half the names.
@@ -111,9 +144,14 @@ def train_model(
     opts = DuckDBOptions(
         threads=1, memory_limit=opts.memory_limit, temp_directory=opts.temp_directory
     )
-    prior_rules = _PRIOR_RULES if settings is VIETNAMESE else ()
     model, notes = train_parameters(
-        rows, settings, seed=seed, max_pairs=max_pairs, options=opts, prior_rules=prior_rules
+        rows,
+        settings,
+        seed=seed,
+        max_pairs=max_pairs,
+        options=opts,
+        prior_rules=settings.prior_rules,
+        prior_recall=settings.prior_recall,
     )
     return MatchModel(
         settings=model.settings,
@@ -199,7 +237,7 @@ class BatchResult:
     shared: Mapping[tuple[str, str], SharedIdentifier]
     stats: Mapping[str, float]
     _model: MatchModel | None = field(default=None, repr=False)
-    _rows: Mapping[str, Mapping[str, object]] = field(default_factory=dict, repr=False)
+    _records: Mapping[str, MatchRecord] = field(default_factory=dict, repr=False)
 
     @property
     def clusters(self) -> dict[str, list[str]]:
@@ -212,7 +250,7 @@ class BatchResult:
     def explain(self, left_id: str, right_id: str) -> PairScore:
         """The full scored explanation of a pair of the batch (pure scorer, on demand)."""
         assert self._model is not None  # noqa: S101
-        return score_rows(self._model, self._rows[left_id], self._rows[right_id])
+        return score_pair(self._model, self._records[left_id], self._records[right_id])
 
 
 def resolve_batch(
@@ -276,7 +314,6 @@ def resolve_batch(
     if not records:
         warnings.append(BatchWarning("empty_input"))
         return BatchResult((), (), tuple(warnings), {}, stats, model, {})
-    by_id = {r.record_id: r for r in records}
     unusable = [r.record_id for r in records if not r.usable]
     if unusable:
         warnings.append(
@@ -302,6 +339,9 @@ def resolve_batch(
                 },
             )
         )
+    # Phones used by several people compare at their own, weaker level.
+    records = mark_shared(records, all_shared)
+    by_id = {r.record_id: r for r in records}
     stats["guards_seconds"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -325,7 +365,6 @@ def resolve_batch(
     stats["cluster_seconds"] = time.perf_counter() - started
     if giant:
         warnings.append(BatchWarning("giant_cluster_refused", giant))
-    row_map = {str(row["unique_id"]): row for row in rows}
     return BatchResult(
         assignments=assignments,
         review=review,
@@ -333,7 +372,7 @@ def resolve_batch(
         shared=all_shared,
         stats=stats,
         _model=model,
-        _rows=row_map,
+        _records=by_id,
     )
 
 
@@ -487,3 +526,27 @@ def _cluster(
             "example": largest_refused,
         }
     return tuple(assignments), tuple(kept_review), giant
+
+
+def connected_components(
+    ids: Iterable[str], edges: Iterable[Edge], threshold: float
+) -> dict[str, str]:
+    """Plain clustering: records joined by edges at or above ``threshold``, no guards.
+
+    For settings without customer guards (a benchmark's); cluster ids are the smallest
+    record id of each cluster.
+    """
+    parent = {i: i for i in ids}
+
+    def root(key: str) -> str:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for edge in edges:
+        if edge.probability >= threshold:
+            a, b = root(edge.left), root(edge.right)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    return {key: root(key) for key in parent}

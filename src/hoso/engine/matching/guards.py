@@ -187,9 +187,12 @@ def merge_evidence(
     * ``phone_typo``: phones one digit apart with the same given name (or the same name
       words in another order) and no contradicting birth date;
     * ``shared_identifier_and_name``: a shared identifier in common, the same given name,
-      and the same birth date (or, with no birth date on either side, the same family
-      and middle name);
-    * ``name_birth_ward``: the same given name, birth date and ward.
+      and the same birth date (or the same family name, no middle name contradicting, and
+      no birth date contradicting: missing, or the same year);
+    * ``name_birth_ward``: the same given name, birth date and ward;
+    * ``full_name_and_birth_date``: the same family, middle and given names and the same
+      full birth date (the probability must still reach the merge threshold, which term
+      frequencies make hard for the commonest names in a large workspace).
 
     A name alone, or a shared identifier alone, is never enough.
 
@@ -212,11 +215,13 @@ def merge_evidence(
     birth_ok = birth in {"exact", "swap", "null", "year", "year_close"}
     if levels.get("phone") == "typo" and same_given and birth_ok:
         return "phone_typo"
-    family_middle = levels.get("family_name") == "family_middle"
-    if common and same_given and (birth_agrees or (birth == "null" and family_middle)):
+    family = levels.get("family_name") in {"family_middle", "middle_missing"}
+    if common and same_given and (birth_agrees or (family and birth in {"null", "year"})):
         return "shared_identifier_and_name"
     if same_given and birth_agrees and levels.get("address") == "ward":
         return "name_birth_ward"
+    if same_given and birth == "exact" and levels.get("family_name") == "family_middle":
+        return "full_name_and_birth_date"
     return None
 
 

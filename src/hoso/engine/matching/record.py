@@ -9,6 +9,7 @@ identically. Raw values are kept for display; nothing here changes a stored valu
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ __all__ = [
     "Dropped",
     "MatchRecord",
     "Row",
+    "mark_shared",
     "prepare_record",
     "to_row",
 ]
@@ -92,6 +94,10 @@ class MatchRecord:
         address: The raw address line (display only).
         source: Where the record came from (``pos``, ``web``, a file name...), optional.
         dropped: Values left out of matching, and why.
+        shared_phones: Those of ``phones`` known to be used by several people (a family
+            phone, a shop's number): they compare at a weaker level and never merge on
+            their own. Set by :func:`mark_shared` (batch) or ``prepare_record`` (stored
+            identifiers flagged shared).
     """
 
     record_id: str
@@ -111,6 +117,7 @@ class MatchRecord:
     address: str | None = None
     source: str | None = None
     dropped: tuple[Dropped, ...] = field(default=(), compare=False)
+    shared_phones: tuple[str, ...] = ()
 
     @property
     def has_identifier(self) -> bool:
@@ -149,6 +156,7 @@ def prepare_record(
     province_code: str | None = None,
     ward_code: str | None = None,
     source: str | None = None,
+    shared_phones: Iterable[str] = (),
     today: date | None = None,
 ) -> MatchRecord:
     """Build a :class:`MatchRecord` from raw values, normalising each one for matching.
@@ -181,6 +189,8 @@ def prepare_record(
         province_code: The 2025 province code, when already known.
         ward_code: The 2025 ward code, when already known.
         source: Where the record comes from.
+        shared_phones: Phones known to be shared by several people (the database flags
+            them); any format.
         today: Reference date for birth-date plausibility (default: no future check).
 
     Returns:
@@ -211,6 +221,8 @@ def prepare_record(
     day, year = _birth(birth_date, today)
     if province_code is None and any((address, ward, district, province)):
         province_code, ward_code = _parse_address_cached(address, ward, district, province)
+    own = _phones(phones, dropped)
+    shared = set(_phones(shared_phones, [])) & set(own)
     return MatchRecord(
         record_id=str(record_id),
         full_name=nfc(name) if name else None,
@@ -221,7 +233,7 @@ def prepare_record(
         birth_date=day,
         birth_year=year,
         gender=_gender(gender),
-        phones=_phones(phones, dropped),
+        phones=own,
         emails=_emails(emails, dropped),
         identifiers=_identifiers(identifiers, dropped),
         province=province_code or None,
@@ -229,7 +241,26 @@ def prepare_record(
         address=nfc(address) if address else None,
         source=source,
         dropped=tuple(dropped),
+        shared_phones=tuple(sorted(shared)),
     )
+
+
+def mark_shared(
+    records: Iterable[MatchRecord], shared: Iterable[tuple[str, str]]
+) -> list[MatchRecord]:
+    """The records with ``shared_phones`` set from shared ``(kind, value)`` identifiers.
+
+    Records without a shared phone are returned as they are (no copy).
+    """
+    phones = {value for kind, value in shared if kind == "phone"}
+    out = []
+    for record in records:
+        mine = tuple(p for p in record.phones if p in phones)
+        if mine != record.shared_phones:
+            out.append(dataclasses.replace(record, shared_phones=mine))
+        else:
+            out.append(record)
+    return out
 
 
 @functools.lru_cache(maxsize=65536)
@@ -379,8 +410,9 @@ def to_row(record: MatchRecord) -> dict[str, object]:
         sorted, space-joined), ``name_words``, ``birth_date`` (ISO), ``birth_swap`` (the
         date with day and month swapped, when that is a date), ``birth_year``, ``gender``,
         ``phones``, ``phone_masks``, ``phone1`` (the first phone: Splink trains EM on scalar
-        blocking columns only), ``emails``, ``email_locals``, ``email1``, ``ids``
-        (``kind:value``), ``id_kinds``, ``province``, ``ward``.
+        blocking columns only), ``own_phones`` (the phones not known to be shared),
+        ``emails``, ``email_locals``, ``email1``, ``ids`` (``kind:value``), ``id_kinds``,
+        ``province``, ``ward``.
     """
     locals_ = sorted({e.rpartition("@")[0] for e in record.emails})
     masks = sorted({m for p in record.phones for m in _masks(p)})
@@ -400,6 +432,7 @@ def to_row(record: MatchRecord) -> dict[str, object]:
         "phones": list(record.phones) or None,
         "phone_masks": masks or None,
         "phone1": record.phones[0] if record.phones else None,
+        "own_phones": [p for p in record.phones if p not in record.shared_phones] or None,
         "emails": list(record.emails) or None,
         "email_locals": locals_ or None,
         "email1": record.emails[0] if record.emails else None,

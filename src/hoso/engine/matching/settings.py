@@ -124,6 +124,10 @@ class MatchSettings:
         training: Rules whose pairs EM trains on, one EM session each.
         prior: Default probability that two random records match.
         unique_id: The row column holding the record id.
+        prior_rules: Rules whose pairs are taken as matches to estimate the prior
+            (Splink's ``estimate_probability_two_random_records_match``); none: keep
+            ``prior``.
+        prior_recall: The share of all matches those rules are assumed to find.
     """
 
     name: str
@@ -132,6 +136,8 @@ class MatchSettings:
     training: tuple[BlockingRule, ...]
     prior: float
     unique_id: str = "unique_id"
+    prior_rules: tuple[BlockingRule, ...] = ()
+    prior_recall: float = 0.7
 
     def comparison(self, name: str) -> Comparison:
         """The comparison called ``name``."""
@@ -361,8 +367,11 @@ PHONE: Final = Comparison(
     (
         Level("null", "phone missing", "thiếu số điện thoại", null_sql("phones"),
               null_either("phones"), null=True),
-        Level("exact", "a phone in common", "trùng số điện thoại", overlap_sql("phones"),
-              overlap("phones"), m=0.92, u=5e-05, agrees=True),
+        Level("exact", "a phone in common", "trùng số điện thoại", overlap_sql("own_phones"),
+              overlap("own_phones"), m=0.9, u=1e-05, agrees=True),
+        Level("shared", "a shared (family, shop) phone in common",
+              "trùng số điện thoại dùng chung (gia đình, cửa hàng)", overlap_sql("phones"),
+              overlap("phones"), m=0.05, u=4e-05, agrees=True),
         Level("typo", "phones one digit apart", "số điện thoại lệch một chữ số",
               overlap_sql("phone_masks"), overlap("phone_masks"), m=0.016, u=2.5e-07,
               agrees=True),
@@ -453,6 +462,7 @@ VIETNAMESE: Final = register_settings(
             BlockingRule(("email1",)),
         ),
         prior=0.0002,
+        prior_rules=(BlockingRule(("phone1", "given")),),
     )
 )  # fmt: skip
 """Settings for Vietnamese customer records (the rows of :func:`to_row`)."""

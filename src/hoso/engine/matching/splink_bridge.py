@@ -37,7 +37,16 @@ __all__ = [
 
 Backend = Literal["python", "duckdb", "spark"]
 _LIST_COLUMNS: Final = frozenset(
-    {"name_words", "phones", "phone_masks", "emails", "email_locals", "ids", "id_kinds"}
+    {
+        "name_words",
+        "phones",
+        "own_phones",
+        "phone_masks",
+        "emails",
+        "email_locals",
+        "ids",
+        "id_kinds",
+    }
 )
 _INT_COLUMNS: Final = frozenset({"birth_year"})
 # EM on fewer blocked pairs than this learns noise (and Splink fails on none).
@@ -319,11 +328,14 @@ def predict_edges(
     backend: Backend,
     options: DuckDBOptions | None = None,
     spark: Any = None,
+    right_rows: Sequence[Mapping[str, object]] | None = None,
 ) -> list[Edge]:
     """Score every blocked pair with Splink and keep those at or above ``threshold``.
 
     Args:
-        rows: Flattened records.
+        rows: Flattened records (the left dataset when linking).
+        right_rows: A second dataset: link the two (Splink ``link_only``) instead of
+            deduplicating ``rows``.
         model: The model (its tf tables are registered, so Splink scores as the pure
             scorer does).
         threshold: Minimum match probability kept.
@@ -340,7 +352,15 @@ def predict_edges(
     with _duckdb(options or DuckDBOptions()) as connection:
         api = DuckDBAPI(connection)
         table = api.register(rows_to_arrow(rows, _columns(settings, rows)))
-        linker = Linker(table, splink_settings(model, dialect="duckdb"), log_level=None)
+        if right_rows is None:
+            linker = Linker(table, splink_settings(model, dialect="duckdb"), log_level=None)
+        else:
+            right = api.register(rows_to_arrow(right_rows, _columns(settings, rows)))
+            linker = Linker(
+                [table, right],
+                splink_settings(model, dialect="duckdb", link_type="link_only"),
+                log_level=None,
+            )
         # Always the model's tables (empty ones too): else Splink computes term
         # frequencies from this batch and no longer scores as the pure scorer does.
         for column in settings.tf_columns:

@@ -90,12 +90,15 @@ _PREFIXES: Final = (
 )  # fmt: skip
 _HONORIFIC: Final = {"female": ("Chị", "Cô", "Em", "Bà"), "male": ("Anh", "Chú", "Em", "Ông")}
 _SOURCES: Final = ("pos", "web", "zalo", "excel")
+_PHONE_MISSING: Final = {"pos": 0.03, "web": 0.005, "zalo": 0.0, "excel": 0.05}
+_HOME_PHONE: Final = {"pos": 0.06, "web": 0.01, "zalo": 0.0, "excel": 0.08}
 SHOP_HOTLINE: Final = "028 3999 8888"
 
 #: Column headers of the CSV form, in Vietnamese as a shop's export would have them.
 CSV_HEADER: Final = (
     "Mã bản ghi", "Nguồn", "Họ và tên", "Số điện thoại", "SĐT 2", "Email", "Ngày sinh",
     "Giới tính", "Địa chỉ", "Mã KH", "Zalo ID", "Số thẻ thành viên", "truth_person",
+    "truth_household",
 )  # fmt: skip
 
 
@@ -229,7 +232,8 @@ class _Generator:
         while given in taken:  # siblings and parents never share a given name
             given = _pick(rng, _GIVEN[gender])
         birth = date(rng.choice(born), 1, 1) + timedelta(days=rng.randrange(365))
-        has_mobile = rng.random() < (0.9 if born.start < 1995 else 0.55)
+        # Nearly every Vietnamese adult has a mobile; the youngest may give the family's.
+        has_mobile = rng.random() < (0.97 if born.start < 1995 else 0.8)
         mobile, legacy = self.mobile() if has_mobile else (None, None)
         pid = f"P{next(self.person_seq):07d}"
         email = None
@@ -342,7 +346,7 @@ class _Generator:
         rng = self.rng
         full = " ".join(p for p in (person.family, person.middle, person.given) if p)
         roll = rng.random()
-        if roll < 0.03:
+        if roll < 0.015:
             noise.append("name_missing")
             return None
         if roll < 0.50:
@@ -386,12 +390,14 @@ class _Generator:
             noise.append("placeholder_phone")
             return "0000000000", None
         options = [p for p in (person.mobile, household.phone) if p]
-        if not options or rng.random() < 0.03:
+        # Zalo accounts and delivery orders always carry a phone; a shop's old Excel list
+        # and the counter sometimes do not.
+        if not options or rng.random() < _PHONE_MISSING[source]:
             noise.append("phone_missing")
             return None, None
-        # Children without a phone, and many adults, give the family number.
+        # At the counter, or in an old list, some adults give the family number.
         number: str | None
-        if person.mobile and household.phone and rng.random() < 0.04:
+        if person.mobile and household.phone and rng.random() < _HOME_PHONE[source]:
             number = household.phone
             noise.append("household_phone")
         else:
@@ -471,7 +477,7 @@ def csv_row(record: SyntheticRecord) -> list[str]:
     values: Sequence[str | None] = (
         record.record_id, record.source, record.full_name, record.phone, record.phone2,
         record.email, record.birth_date, record.gender, record.address, record.external_id,
-        record.zalo_id, record.loyalty_card, record.person_id,
+        record.zalo_id, record.loyalty_card, record.person_id, record.household_id,
     )  # fmt: skip
     return ["" if v is None else v for v in values]
 
