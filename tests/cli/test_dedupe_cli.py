@@ -163,6 +163,10 @@ def test_an_unreadable_file_is_a_clear_error_in_vietnamese(
     assert "Tệp rỗng" in result.output
 
 
+TRUTH = ["--id-column", "Mã bản ghi", "--map", "truth_person=ignore",
+         "--map", "truth_household=ignore"]  # fmt: skip
+
+
 def test_a_trained_model_can_be_saved_and_reused(tmp_path: Path) -> None:
     source = tmp_path / "synthetic.csv"
     rows = [csv_row(r) for r in generate(350, seed=3)]
@@ -170,15 +174,15 @@ def test_a_trained_model_can_be_saved_and_reused(tmp_path: Path) -> None:
     model = tmp_path / "model.json"
     first = CliRunner().invoke(
         app,
-        ["dedupe", str(source), "--id-column", "Mã bản ghi", "--map", "truth_person=ignore", "--map", "truth_household=ignore",
-         "-o", str(tmp_path / "a.csv"), "--save-model", str(model), "--json"],
+        ["dedupe", str(source), *TRUTH, "-o", str(tmp_path / "a.csv"), "--save-model",
+         str(model), "--json"],
     )  # fmt: skip
     assert first.exit_code == 0, first.output
     assert json.loads(first.output)["model"]["trained_on"] == len(rows)
     second = CliRunner().invoke(
         app,
-        ["dedupe", str(source), "--id-column", "Mã bản ghi", "--map", "truth_person=ignore", "--map", "truth_household=ignore",
-         "-o", str(tmp_path / "b.csv"), "--model", str(model), "--backend", "duckdb"],
+        ["dedupe", str(source), *TRUTH, "-o", str(tmp_path / "b.csv"), "--model", str(model),
+         "--backend", "duckdb"],
     )  # fmt: skip
     assert second.exit_code == 0, second.output
     assert read_clusters(tmp_path / "a.csv") == read_clusters(tmp_path / "b.csv")

@@ -39,6 +39,7 @@ from hoso.engine.matching.splink_bridge import (
     DuckDBOptions,
     Edge,
     predict_edges,
+    records_to_arrow,
     train_parameters,
 )
 
@@ -345,16 +346,17 @@ def resolve_batch(
     stats["guards_seconds"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    rows = [to_row(r) for r in records]
+    chosen = _backend(backend, len(records))
+    table: Any = records_to_arrow(records) if chosen == "duckdb" else [to_row(r) for r in records]
     stats["rows_seconds"] = time.perf_counter() - started
     started = time.perf_counter()
-    chosen = _backend(backend, len(records))
     if chosen == "python":
-        edges = _python_edges(rows, model, thresholds.review)
+        edges = _python_edges(table, model, thresholds.review)
     else:
         edges = predict_edges(
-            rows, model, threshold=thresholds.review, backend=chosen, options=options, spark=spark
+            table, model, threshold=thresholds.review, backend=chosen, options=options, spark=spark
         )
+    del table
     stats["score_seconds"] = time.perf_counter() - started
     stats["edges"] = float(len(edges))
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Final
+from typing import Any, Final
 
 from hoso.engine.address import parse_address
 from hoso.engine.normalize import (
@@ -36,6 +36,7 @@ __all__ = [
     "Row",
     "mark_shared",
     "prepare_record",
+    "records_to_columns",
     "to_row",
 ]
 
@@ -441,3 +442,49 @@ def to_row(record: MatchRecord) -> dict[str, object]:
         "province": record.province,
         "ward": record.ward,
     }
+
+
+def records_to_columns(records: Sequence[MatchRecord]) -> dict[str, list[Any]]:
+    """The columns of :func:`to_row` for many records at once, except ``phone_masks``.
+
+    Column-wise and without a dict per record, for batches of a million; the masks are
+    computed by the database (``PHONE_MASKS_SQL``). A differential test holds the result
+    equal to :func:`to_row`.
+    """
+    columns: dict[str, list[Any]] = {
+        "unique_id": [r.record_id for r in records],
+        "given": [r.given for r in records],
+        "family": [r.family for r in records],
+        "middle": [r.middle for r in records],
+        "name_sorted": [" ".join(sorted(r.name_words)) or None for r in records],
+        "name_words": [list(r.name_words) or None for r in records],
+        "birth_date": [r.birth_date.isoformat() if r.birth_date else None for r in records],
+        "birth_swap": [_swap(r.birth_date) for r in records],
+        "birth_year": [r.birth_year for r in records],
+        "gender": [r.gender for r in records],
+        "phones": [list(r.phones) or None for r in records],
+        "phone1": [r.phones[0] if r.phones else None for r in records],
+        "own_phones": [
+            ([p for p in r.phones if p not in r.shared_phones] or None)
+            if r.shared_phones
+            else (list(r.phones) or None)
+            for r in records
+        ],
+        "emails": [list(r.emails) or None for r in records],
+        "email_locals": [sorted({e.rpartition("@")[0] for e in r.emails}) or None for r in records],
+        "email1": [r.emails[0] if r.emails else None for r in records],
+        "ids": [[f"{k}:{v}" for k, v in r.identifiers] or None for r in records],
+        "id_kinds": [sorted({k for k, _ in r.identifiers}) or None for r in records],
+        "province": [r.province for r in records],
+        "ward": [r.ward for r in records],
+    }
+    return columns
+
+
+#: DuckDB SQL computing ``phone_masks`` (see :func:`_masks`) from the ``phones`` column.
+PHONE_MASKS_SQL: Final = (
+    "nullif(list_sort(list_distinct(flatten(list_transform(phones, lambda p: "
+    "list_transform(range(least(9, length(p))), lambda i: "
+    "substr(p, 1, length(p) - least(9, length(p)) + i) || '_' || "
+    "substr(p, length(p) - least(9, length(p)) + i + 2)))))), [])"
+)

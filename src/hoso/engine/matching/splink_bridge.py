@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from hoso.engine.matching.model import LevelParams, MatchModel, default_model
+from hoso.engine.matching.record import PHONE_MASKS_SQL, MatchRecord, records_to_columns
 from hoso.engine.matching.settings import BlockingRule, Dialect, MatchSettings
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ __all__ = [
     "DuckDBOptions",
     "Edge",
     "predict_edges",
+    "records_to_arrow",
     "rows_to_arrow",
     "splink_settings",
     "term_frequencies",
@@ -161,6 +163,22 @@ def rows_to_arrow(rows: Sequence[Mapping[str, object]], columns: Sequence[str]) 
     arrays = {}
     for column in columns:
         values = [row.get(column) for row in rows]
+        if column in _LIST_COLUMNS:
+            arrays[column] = pa.array(values, type=pa.list_(pa.string()))
+        elif column in _INT_COLUMNS:
+            arrays[column] = pa.array(values, type=pa.int64())
+        else:
+            arrays[column] = pa.array(values, type=pa.string())
+    return pa.table(arrays)
+
+
+def records_to_arrow(records: Sequence[MatchRecord]) -> pa.Table:
+    """The rows of :func:`to_row` for many records as one Arrow table, without masks."""
+    import pyarrow as pa
+
+    columns = records_to_columns(records)
+    arrays = {}
+    for column, values in columns.items():
         if column in _LIST_COLUMNS:
             arrays[column] = pa.array(values, type=pa.list_(pa.string()))
         elif column in _INT_COLUMNS:
@@ -321,7 +339,7 @@ def _model_from_splink(
 
 
 def predict_edges(
-    rows: Sequence[Mapping[str, object]],
+    rows: Sequence[Mapping[str, object]] | pa.Table,
     model: MatchModel,
     *,
     threshold: float,
@@ -333,7 +351,8 @@ def predict_edges(
     """Score every blocked pair with Splink and keep those at or above ``threshold``.
 
     Args:
-        rows: Flattened records (the left dataset when linking).
+        rows: Flattened records (the left dataset when linking), or the Arrow table of
+            :func:`records_to_arrow` (its ``phone_masks`` are then computed in DuckDB).
         right_rows: A second dataset: link the two (Splink ``link_only``) instead of
             deduplicating ``rows``.
         model: The model (its tf tables are registered, so Splink scores as the pure
@@ -344,6 +363,8 @@ def predict_edges(
         spark: A ``SparkSession`` (``spark`` backend).
     """
     if backend == "spark":
+        if not isinstance(rows, Sequence):
+            raise ValueError("the spark backend takes rows")
         return _predict_spark(rows, model, threshold=threshold, spark=spark)
     from splink import DuckDBAPI, Linker
 
@@ -351,11 +372,21 @@ def predict_edges(
     settings = model.match_settings
     with _duckdb(options or DuckDBOptions()) as connection:
         api = DuckDBAPI(connection)
-        table = api.register(rows_to_arrow(rows, _columns(settings, rows)))
+        if isinstance(rows, Sequence):
+            table = api.register(rows_to_arrow(rows, _columns(settings, rows)))
+        else:
+            # Masks in SQL: nine strings per phone are slow to build in Python.
+            connection.register("__hoso_input_arrow", rows)
+            connection.execute(
+                "create table __hoso_input as select *, "
+                f"{PHONE_MASKS_SQL} as phone_masks from __hoso_input_arrow"
+            )
+            connection.unregister("__hoso_input_arrow")
+            table = api.register("__hoso_input")
         if right_rows is None:
             linker = Linker(table, splink_settings(model, dialect="duckdb"), log_level=None)
         else:
-            right = api.register(rows_to_arrow(right_rows, _columns(settings, rows)))
+            right = api.register(rows_to_arrow(right_rows, _columns(settings, right_rows)))
             linker = Linker(
                 [table, right],
                 splink_settings(model, dialect="duckdb", link_type="link_only"),
@@ -400,23 +431,29 @@ def _tf_arrow(column: str, tf: Mapping[str, float]) -> pa.Table:
 
 def _edges(arrow: pa.Table, settings: MatchSettings) -> list[Edge]:
     uid = settings.unique_id
-    columns = {name: arrow.column(name).to_pylist() for name in arrow.column_names}
-    gammas = []
+    lefts = arrow.column(f"{uid}_l").to_pylist()
+    rights = arrow.column(f"{uid}_r").to_pylist()
+    weights = arrow.column("match_weight").to_pylist()
+    probabilities = arrow.column("match_probability").to_pylist()
+    levels_by_comparison = []
     for comparison in settings.comparisons:
-        values = columns[f"gamma_{comparison.name}"]
-        gammas.append([_gamma_to_index(comparison.levels, g) for g in values])
-    edges = []
-    for i, (left, right) in enumerate(zip(columns[f"{uid}_l"], columns[f"{uid}_r"], strict=True)):
-        edges.append(
-            Edge(
-                left=str(left),
-                right=str(right),
-                match_weight=float(columns["match_weight"][i]),
-                probability=float(columns["match_probability"][i]),
-                levels=tuple(g[i] for g in gammas),
-            )
+        lookup = {
+            gamma: _gamma_to_index(comparison.levels, gamma)
+            for gamma in range(-1, len(comparison.levels) - 1)
+        }
+        gammas = arrow.column(f"gamma_{comparison.name}").to_pylist()
+        levels_by_comparison.append([lookup[g] for g in gammas])
+    return [
+        Edge(str(left), str(right), float(weight), float(probability), levels)
+        for left, right, weight, probability, levels in zip(
+            lefts,
+            rights,
+            weights,
+            probabilities,
+            zip(*levels_by_comparison, strict=True),
+            strict=True,
         )
-    return edges
+    ]
 
 
 def _gamma_to_index(levels: Sequence[Any], gamma: int) -> int:
