@@ -231,6 +231,63 @@ ERRORS: dict[str, dict[Locale, str]] = {
     "pair_already_decided": {
         "vi": "Cặp khách hàng này đã được xử lý ({status}).",
         "en": "This pair was already decided ({status}).",
+    # hoso dedupe (hoso.engine.matching.dedupe.ERROR_CODES)
+    "dedupe_empty_file": {
+        "vi": "Tệp {file} không có dòng dữ liệu nào để tìm trùng.",
+        "en": "The file {file} has no data rows to deduplicate.",
+    },
+    "dedupe_no_identifiers": {
+        "vi": "Tệp {file} không có cột số điện thoại, email hay mã khách hàng dùng được, "
+        "nên không thể gộp ai (tên thôi thì không bao giờ đủ). Cột đã nhận: {columns}. "
+        "Dùng --map COT=phone để chỉ cột.",
+        "en": "The file {file} has no usable phone, e-mail or customer-code column, so "
+        "nobody can be merged (a name alone never is). Columns read: {columns}. Use "
+        "--map COLUMN=phone to name one.",
+    },
+    "dedupe_unknown_column": {
+        "vi": "Không có cột {column} trong tệp. Các cột: {available}.",
+        "en": "There is no column {column} in the file. Columns: {available}.",
+    },
+    "dedupe_unknown_field": {
+        "vi": "Trường {field} (cho cột {column}) không tồn tại; dùng phone, email, full_name, "
+        "birth_date, address_line, external_id, zalo_id, loyalty_card, ignore...",
+        "en": "Unknown field {field} (for column {column}); use phone, email, full_name, "
+        "birth_date, address_line, external_id, zalo_id, loyalty_card, ignore...",
+    },
+    "dedupe_duplicate_id": {
+        "vi": "Mã {value} lặp lại ở dòng {row}: cột mã phải khác nhau trên mỗi dòng.",
+        "en": "The id {value} repeats on row {row}: the id column must be unique.",
+    },
+    "dedupe_missing_id": {
+        "vi": "Dòng {row} không có mã trong cột mã.",
+        "en": "Row {row} has no value in the id column.",
+    },
+    "dedupe_bad_model": {
+        "vi": "Tệp {file} không phải mô hình so khớp của hoso.",
+        "en": "The file {file} is not a hoso matching model.",
+    },
+    # resolve_batch warnings (BatchWarning.code, prefixed with "match_")
+    "match_empty_input": {"vi": "Không có bản ghi nào.", "en": "There are no records."},
+    "match_no_usable_identifiers": {
+        "vi": "Không bản ghi nào có số điện thoại, email hay mã: không gộp ai.",
+        "en": "No record has a phone, e-mail or id: nobody was merged.",
+    },
+    "match_unusable_records": {
+        "vi": "{count} bản ghi không có tên lẫn định danh nào, được giữ riêng.",
+        "en": "{count} records have neither a name nor an identifier and were kept apart.",
+    },
+    "match_shared_identifiers": {
+        "vi": "{count} số điện thoại/email/mã dùng chung cho nhiều người (điện thoại gia "
+        "đình, số của cửa hàng…): chúng không bao giờ tự gộp hồ sơ.",
+        "en": "{count} phones/e-mails/ids are shared by several people (a family phone, "
+        "the shop's own number...): they never merge anyone on their own.",
+    },
+    "match_giant_cluster_refused": {
+        "vi": "Đã từ chối {refused_merges} lần gộp vì nhóm sẽ vượt {max_cluster_size} bản "
+        "ghi (có thể một giá trị rác đã lọt qua); các cặp này cần xem lại.",
+        "en": "Refused {refused_merges} merges that would grow a cluster past "
+        "{max_cluster_size} records (a junk value may have slipped through); they are "
+        "queued for review.",
     },
     # --- end of identity resolution ---
     # --- event collection (issue #5) ---

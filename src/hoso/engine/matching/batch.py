@@ -1,0 +1,554 @@
+"""Train a model on a workspace's records, and resolve a whole batch into clusters.
+
+:func:`train_model` runs Splink's unsupervised training (u by random sampling, then EM on
+blocked pairs) on DuckDB in process. :func:`resolve_batch` scores every blocked pair
+(Splink on DuckDB or Spark, or the pure scorer for small batches), decides each pair with
+the thresholds and the guards, and clusters the merge decisions with a union-find that
+refuses any union breaking a guard: review-level and shared-identifier edges never chain
+records together, and no cluster grows past ``max_cluster_size``.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from hoso.engine.matching.blocking import candidate_pairs
+from hoso.engine.matching.guards import (
+    GuardPolicy,
+    SharedIdentifier,
+    clearly_different,
+    find_shared_identifiers,
+    merge_evidence,
+)
+from hoso.engine.matching.model import (
+    Decision,
+    MatchModel,
+    Thresholds,
+    decide,
+    default_model,
+)
+from hoso.engine.matching.record import MatchRecord, mark_shared, to_row
+from hoso.engine.matching.scoring import PairScore, score_pair, score_rows
+from hoso.engine.matching.settings import VIETNAMESE, MatchSettings
+from hoso.engine.matching.splink_bridge import (
+    Backend,
+    DuckDBOptions,
+    Edge,
+    predict_edges,
+    records_to_arrow,
+    train_parameters,
+)
+
+__all__ = [
+    "MIN_TRAINING_RECORDS",
+    "Assignment",
+    "BatchResult",
+    "BatchWarning",
+    "ReviewPair",
+    "connected_components",
+    "resolve_batch",
+    "train_model",
+    "train_rows",
+]
+
+#: Below this many records, :func:`train_model` returns the default model (with the data's
+#: term frequencies): EM on a few hundred records mostly learns noise.
+MIN_TRAINING_RECORDS: Final = 500
+#: Batches up to this size are scored by the pure scorer when ``backend="auto"``.
+PYTHON_BACKEND_MAX: Final = 2000
+#: :func:`train_model` trains on a deterministic sample of this many records at most.
+TRAINING_SAMPLE: Final = 200_000
+
+
+def train_model(
+    records: Sequence[MatchRecord],
+    *,
+    settings: MatchSettings = VIETNAMESE,
+    seed: int = 42,
+    max_pairs: float = 2e6,
+    sample: int = TRAINING_SAMPLE,
+    options: DuckDBOptions | None = None,
+) -> MatchModel:
+    """Train a model on a workspace's own records (unsupervised; no labels).
+
+    Splink on DuckDB, in process: the prior from the settings' prior rules (for
+    :data:`~hoso.engine.matching.settings.VIETNAMESE`: records sharing a phone and a given
+    name, assumed to find 70 % of matches), u by random sampling of ``max_pairs`` pairs
+    with ``seed`` (then corrected for the matches among random pairs), then one EM session
+    per training rule of the settings (u fixed, m estimated). Term frequencies come from
+    the records. With fewer than :data:`MIN_TRAINING_RECORDS` records, the default model
+    is returned (without term frequencies: a handful of records says nothing about how
+    common a name is). Larger inputs are sampled down to ``sample`` records.
+
+    Args:
+        records: The workspace's records.
+        settings: Comparisons and rules.
+        seed: Random seed for the sample and u sampling (same seed and records, same model,
+            whatever their order).
+        max_pairs: Pairs sampled for u.
+        sample: Train on at most this many records.
+        options: DuckDB resources (threads are forced to 1 for determinism).
+
+    Returns:
+        The trained model.
+
+    Examples:
+        >>> from hoso.engine.matching import prepare_record
+        >>> model = train_model([prepare_record("1", full_name="Lan")])
+        >>> model.trained_on, model.notes[0].startswith("too few records")
+        (1, True)
+    """
+    ordered = sorted(records, key=lambda r: r.record_id)
+    if len(ordered) > sample:
+        picked = random.Random(seed).sample(range(len(ordered)), sample)  # noqa: S311
+        ordered = [ordered[i] for i in sorted(picked)]
+    ordered = mark_shared(ordered, find_shared_identifiers(ordered))
+    return train_rows(
+        [to_row(r) for r in ordered],
+        settings=settings,
+        seed=seed,
+        max_pairs=max_pairs,
+        options=options,
+    )
+
+
+def train_rows(
+    rows: Sequence[Mapping[str, object]],
+    *,
+    settings: MatchSettings,
+    seed: int = 42,
+    max_pairs: float = 2e6,
+    options: DuckDBOptions | None = None,
+) -> MatchModel:
+    """:func:`train_model` on rows already flattened (any settings, e.g. a benchmark's).
+
+    The rows are used in the order given: sort them for order-independence.
+    """
+    if len(rows) < MIN_TRAINING_RECORDS:
+        base = default_model(settings)
+        # No term frequencies either: in a file of ten rows, "Lan" may be half the names.
+        return MatchModel(
+            settings=base.settings,
+            prior=base.prior,
+            params=base.params,
+            trained_on=len(rows),
+            seed=seed,
+            notes=(f"too few records to train ({len(rows)} < {MIN_TRAINING_RECORDS})",),
+        )
+    # Sampling and EM in several DuckDB threads can order rows differently from run to run;
+    # one thread makes the same records and seed give the same model.
+    opts = options or DuckDBOptions()
+    opts = DuckDBOptions(
+        threads=1, memory_limit=opts.memory_limit, temp_directory=opts.temp_directory
+    )
+    model, notes = train_parameters(
+        rows,
+        settings,
+        seed=seed,
+        max_pairs=max_pairs,
+        options=opts,
+        prior_rules=settings.prior_rules,
+        prior_recall=settings.prior_recall,
+    )
+    return MatchModel(
+        settings=model.settings,
+        prior=model.prior,
+        params=model.params,
+        tf=model.tf,
+        trained_on=model.trained_on,
+        seed=seed,
+        notes=tuple(notes),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """Where one record landed.
+
+    Attributes:
+        record_id: The record.
+        cluster_id: Its cluster: the smallest record id in the cluster.
+        probability: The probability of the merge that put it there (``None`` alone).
+        via: The record it was merged with by that edge.
+        evidence: Why that merge was allowed (see
+            :func:`~hoso.engine.matching.guards.merge_evidence`).
+    """
+
+    record_id: str
+    cluster_id: str
+    probability: float | None = None
+    via: str | None = None
+    evidence: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPair:
+    """A pair for a person to decide.
+
+    Attributes:
+        left_id: One record.
+        right_id: The other.
+        probability: Match probability.
+        reason: ``uncertain`` (between the thresholds), ``no_merge_evidence`` (high
+            probability but only a name or a shared identifier), ``kind_limit:<kind>``,
+            ``cluster_too_large``, ``conflicting_records`` (the merge would put two
+            clearly different people in one cluster).
+    """
+
+    left_id: str
+    right_id: str
+    probability: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class BatchWarning:
+    """Something the caller must tell the user.
+
+    Attributes:
+        code: ``empty_input``, ``no_usable_identifiers`` (no record carries a phone,
+            e-mail or other identifier), ``unusable_records`` (records with neither a name
+            nor an identifier), ``shared_identifiers``, ``giant_cluster_refused``.
+        details: JSON-able facts (counts, examples).
+    """
+
+    code: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """The outcome of :func:`resolve_batch`.
+
+    Attributes:
+        assignments: One per record, in input order.
+        review: Pairs to review, most probable first.
+        warnings: What went wrong or needs attention.
+        shared: Shared identifiers found in the batch.
+        stats: Counts and seconds per phase.
+    """
+
+    assignments: tuple[Assignment, ...]
+    review: tuple[ReviewPair, ...]
+    warnings: tuple[BatchWarning, ...]
+    shared: Mapping[tuple[str, str], SharedIdentifier]
+    stats: Mapping[str, float]
+    _model: MatchModel | None = field(default=None, repr=False)
+    _records: Mapping[str, MatchRecord] = field(default_factory=dict, repr=False)
+
+    @property
+    def clusters(self) -> dict[str, list[str]]:
+        """Cluster id -> record ids (input order)."""
+        out: dict[str, list[str]] = {}
+        for assignment in self.assignments:
+            out.setdefault(assignment.cluster_id, []).append(assignment.record_id)
+        return out
+
+    def explain(self, left_id: str, right_id: str) -> PairScore:
+        """The full scored explanation of a pair of the batch (pure scorer, on demand)."""
+        assert self._model is not None  # noqa: S101
+        return score_pair(self._model, self._records[left_id], self._records[right_id])
+
+
+def resolve_batch(
+    records: Sequence[MatchRecord],
+    model: MatchModel | None = None,
+    thresholds: Thresholds | None = None,
+    *,
+    backend: Backend | str = "auto",
+    policy: GuardPolicy | None = None,
+    options: DuckDBOptions | None = None,
+    spark: Any = None,
+    shared: Mapping[tuple[str, str], SharedIdentifier] | None = None,
+) -> BatchResult:
+    """Resolve a batch of records into clusters, review pairs and warnings.
+
+    Pairs are blocked by the settings' rules and scored (``duckdb``: Splink on DuckDB in
+    process; ``spark``: Splink's Spark backend with ``spark=SparkSession``; ``python``: the
+    pure scorer; ``auto``: ``python`` up to 2,000 records, else ``duckdb``). Each pair at
+    or above ``thresholds.review`` is decided: *merge* needs the merge threshold **and**
+    merge evidence (:func:`~hoso.engine.matching.guards.merge_evidence`), else it is queued
+    for review. Merges are applied strongest first with a union-find that refuses a union
+    exceeding a per-kind limit or ``policy.max_cluster_size``, or joining two clearly
+    different people (:func:`~hoso.engine.matching.guards.clearly_different`) through a
+    chain; refused merges become review pairs. The result does not depend on the input order.
+
+    Args:
+        records: The batch (record ids unique).
+        model: The model (default: :func:`~hoso.engine.matching.model.default_model`).
+        thresholds: Merge and review thresholds.
+        backend: ``auto``, ``python``, ``duckdb`` or ``spark``.
+        policy: Guard settings.
+        options: DuckDB resources.
+        spark: A SparkSession for the ``spark`` backend.
+        shared: Shared identifiers known beforehand (e.g. from the workspace); the batch's
+            own are added.
+
+    Returns:
+        The :class:`BatchResult`.
+
+    Raises:
+        ValueError: Duplicate record ids, or an unknown backend.
+
+    Examples:
+        >>> from hoso.engine.matching import prepare_record
+        >>> batch = [
+        ...     prepare_record("1", full_name="Nguyễn Thị Lan", phones=["0903 123 456"]),
+        ...     prepare_record("2", full_name="lan nguyen", phones=["+84 903123456"]),
+        ...     prepare_record("3", full_name="Chị Lan", phones=["01203123456"]),
+        ... ]
+        >>> sorted({a.cluster_id for a in resolve_batch(batch).assignments})
+        ['1']
+    """
+    model = model or default_model()
+    thresholds = thresholds or Thresholds()
+    policy = policy or GuardPolicy()
+    stats: dict[str, float] = {"records": float(len(records))}
+    warnings: list[BatchWarning] = []
+    ids = [r.record_id for r in records]
+    if len(set(ids)) != len(ids):
+        raise ValueError("record ids must be unique in a batch")
+    if not records:
+        warnings.append(BatchWarning("empty_input"))
+        return BatchResult((), (), tuple(warnings), {}, stats, model, {})
+    unusable = [r.record_id for r in records if not r.usable]
+    if unusable:
+        warnings.append(
+            BatchWarning("unusable_records", {"count": len(unusable), "examples": unusable[:5]})
+        )
+    if not any(r.has_identifier for r in records):
+        warnings.append(BatchWarning("no_usable_identifiers", {"records": len(records)}))
+
+    started = time.perf_counter()
+    found = find_shared_identifiers(records, policy)
+    all_shared = {**(shared or {}), **found}
+    if found:
+        examples = sorted(found.values(), key=lambda s: -s.records)[:5]
+        warnings.append(
+            BatchWarning(
+                "shared_identifiers",
+                {
+                    "count": len(found),
+                    "examples": [
+                        {"kind": s.kind, "value": s.value, "records": s.records, "reason": s.reason}
+                        for s in examples
+                    ],
+                },
+            )
+        )
+    # Phones used by several people compare at their own, weaker level.
+    records = mark_shared(records, all_shared)
+    by_id = {r.record_id: r for r in records}
+    stats["guards_seconds"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    chosen = _backend(backend, len(records))
+    table: Any = records_to_arrow(records) if chosen == "duckdb" else [to_row(r) for r in records]
+    stats["rows_seconds"] = time.perf_counter() - started
+    started = time.perf_counter()
+    if chosen == "python":
+        edges = _python_edges(table, model, thresholds.review)
+    else:
+        edges = predict_edges(
+            table, model, threshold=thresholds.review, backend=chosen, options=options, spark=spark
+        )
+    del table
+    stats["score_seconds"] = time.perf_counter() - started
+    stats["edges"] = float(len(edges))
+
+    started = time.perf_counter()
+    assignments, review, giant = _cluster(
+        edges, records, by_id, model, thresholds, policy, all_shared
+    )
+    stats["cluster_seconds"] = time.perf_counter() - started
+    if giant:
+        warnings.append(BatchWarning("giant_cluster_refused", giant))
+    return BatchResult(
+        assignments=assignments,
+        review=review,
+        warnings=tuple(warnings),
+        shared=all_shared,
+        stats=stats,
+        _model=model,
+        _records=by_id,
+    )
+
+
+def _backend(backend: str, size: int) -> Backend:
+    if backend == "auto":
+        return "python" if size <= PYTHON_BACKEND_MAX else "duckdb"
+    if backend not in ("python", "duckdb", "spark"):
+        raise ValueError(f"unknown backend {backend!r}")
+    return backend  # type: ignore[return-value]
+
+
+def _python_edges(
+    rows: Sequence[Mapping[str, object]], model: MatchModel, threshold: float
+) -> list[Edge]:
+    edges = []
+    for i, j in candidate_pairs(rows, model.match_settings):
+        score = score_rows(model, rows[i], rows[j])
+        if score.probability >= threshold:
+            edges.append(
+                Edge(
+                    left=score.left_id,
+                    right=score.right_id,
+                    match_weight=score.match_weight,
+                    probability=score.probability,
+                    levels=tuple(c.level_index for c in score.comparisons),
+                )
+            )
+    return edges
+
+
+class _Clusters:
+    """Union-find keeping, per cluster, its size, identifiers and distinct people.
+
+    Per cluster: its size, its identifier values per kind, and one record per distinct
+    (given name, birth date), to check that no two members are clearly different people.
+    """
+
+    def __init__(self, records: Iterable[MatchRecord]) -> None:
+        self.parent: dict[str, str] = {}
+        self.size: dict[str, int] = {}
+        self.kinds: dict[str, dict[str, set[str]]] = {}
+        self.people: dict[str, dict[tuple[object, ...], MatchRecord]] = {}
+        for record in records:
+            rid = record.record_id
+            self.parent[rid] = rid
+            self.size[rid] = 1
+            self.people[rid] = {_signature(record): record}
+            kinds: dict[str, set[str]] = {}
+            for kind, value in record.strong_identifiers():
+                kinds.setdefault(kind, set()).add(value)
+            self.kinds[rid] = kinds
+
+    def root(self, key: str) -> str:
+        parent = self.parent
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    def blocked_by(self, a: str, b: str, policy: GuardPolicy) -> str | None:
+        if self.size[a] + self.size[b] > policy.max_cluster_size:
+            return "cluster_too_large"
+        left, right = self.kinds[a], self.kinds[b]
+        for kind in left.keys() & right.keys():
+            limit = policy.kind_limits.get(kind)
+            if limit is not None and len(left[kind] | right[kind]) > limit:
+                return f"kind_limit:{kind}"
+        for x in self.people[a].values():
+            for y in self.people[b].values():
+                if clearly_different(x, y):
+                    return "conflicting_records"
+        return None
+
+    def union(self, a: str, b: str) -> None:
+        keep, drop = (a, b) if a < b else (b, a)
+        self.parent[drop] = keep
+        self.size[keep] += self.size.pop(drop)
+        merged = self.kinds.pop(drop)
+        target = self.kinds[keep]
+        for kind, values in merged.items():
+            target.setdefault(kind, set()).update(values)
+        people = self.people[keep]
+        for signature, record in self.people.pop(drop).items():
+            people.setdefault(signature, record)
+
+
+def _signature(record: MatchRecord) -> tuple[object, ...]:
+    return (record.given, record.birth_date, record.birth_year, record.name_words)
+
+
+def _cluster(
+    edges: Sequence[Edge],
+    records: Sequence[MatchRecord],
+    by_id: Mapping[str, MatchRecord],
+    model: MatchModel,
+    thresholds: Thresholds,
+    policy: GuardPolicy,
+    shared: Mapping[tuple[str, str], SharedIdentifier],
+) -> tuple[tuple[Assignment, ...], tuple[ReviewPair, ...], dict[str, Any]]:
+    comparisons = model.match_settings.comparisons
+    ordered = [
+        e if e.left < e.right else Edge(e.right, e.left, e.match_weight, e.probability, e.levels)
+        for e in edges
+    ]
+    ordered.sort(key=lambda e: (-e.match_weight, e.left, e.right))
+    clusters = _Clusters(records)
+    attached: dict[str, tuple[float, str, str]] = {}
+    review: list[ReviewPair] = []
+    refused_large = 0
+    largest_refused: list[str] = []
+    for edge in ordered:
+        decision = decide(edge.probability, thresholds)
+        if decision == Decision.IGNORE:
+            continue
+        left, right = by_id[edge.left], by_id[edge.right]
+        if decision == Decision.REVIEW:
+            review.append(ReviewPair(edge.left, edge.right, edge.probability, "uncertain"))
+            continue
+        levels = {c.name: c.levels[i].key for c, i in zip(comparisons, edge.levels, strict=True)}
+        evidence = merge_evidence(levels, left, right, shared)
+        if evidence is None:
+            review.append(ReviewPair(edge.left, edge.right, edge.probability, "no_merge_evidence"))
+            continue
+        a, b = clusters.root(edge.left), clusters.root(edge.right)
+        if a == b:
+            continue
+        blocked = clusters.blocked_by(a, b, policy)
+        if blocked is not None:
+            review.append(ReviewPair(edge.left, edge.right, edge.probability, blocked))
+            if blocked == "cluster_too_large":
+                refused_large += 1
+                if not largest_refused:
+                    largest_refused = [edge.left, edge.right]
+            continue
+        clusters.union(a, b)
+        for rid, other in ((edge.left, edge.right), (edge.right, edge.left)):
+            attached.setdefault(rid, (edge.probability, other, evidence))
+    roots = {r.record_id: clusters.root(r.record_id) for r in records}
+    assignments = []
+    for record in records:
+        rid = record.record_id
+        probability, via, evidence = attached.get(rid, (None, None, None))
+        assignments.append(Assignment(rid, roots[rid], probability, via, evidence))
+    kept_review = [p for p in review if roots[p.left_id] != roots[p.right_id]]
+    kept_review.sort(key=lambda p: (-p.probability, p.left_id, p.right_id))
+    giant: dict[str, Any] = {}
+    if refused_large:
+        giant = {
+            "refused_merges": refused_large,
+            "max_cluster_size": policy.max_cluster_size,
+            "example": largest_refused,
+        }
+    return tuple(assignments), tuple(kept_review), giant
+
+
+def connected_components(
+    ids: Iterable[str], edges: Iterable[Edge], threshold: float
+) -> dict[str, str]:
+    """Plain clustering: records joined by edges at or above ``threshold``, no guards.
+
+    For settings without customer guards (a benchmark's); cluster ids are the smallest
+    record id of each cluster.
+    """
+    parent = {i: i for i in ids}
+
+    def root(key: str) -> str:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for edge in edges:
+        if edge.probability >= threshold:
+            a, b = root(edge.left), root(edge.right)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    return {key: root(key) for key in parent}

@@ -1,0 +1,242 @@
+"""Deterministic guards: what may never merge, whatever the probability says.
+
+Learned from Segment's and PostHog's identity rules and from Vietnamese shops:
+
+* junk and placeholder values never identify anyone (left out by
+  :func:`~hoso.engine.matching.record.prepare_record`);
+* an identifier seen on records that are clearly different people (a family phone, a
+  shop's own number typed on every order) is *shared*: it never merges on its own;
+* per-kind limits: a customer has at most one Zalo id, one user id...; a merge that would
+  exceed a limit is refused;
+* a name alone never merges anyone, and a shared identifier alone never does either.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+from hoso.engine.matching.record import MatchRecord
+from hoso.engine.matching.settings import levenshtein
+
+__all__ = [
+    "DEFAULT_KIND_LIMITS",
+    "GuardPolicy",
+    "SharedIdentifier",
+    "clearly_different",
+    "find_shared_identifiers",
+    "merge_evidence",
+    "within_kind_limits",
+]
+
+#: How many distinct values of a kind one customer may have (Segment's "limits").
+DEFAULT_KIND_LIMITS: Final[Mapping[str, int]] = {
+    "phone": 5,
+    "email": 5,
+    "external_id": 5,
+    "zalo_id": 1,
+    "user_id": 1,
+    "loyalty_card": 2,
+    "anonymous_id": 50,
+}
+# Records carrying one identifier beyond which it is shared whoever they are (a shop's
+# hotline typed on every order): compared per kind.
+_MAX_RECORDS_PER_VALUE: Final = 200
+_MAX_SIGNATURES: Final = 40
+_MIN_TYPO_LENGTH: Final = 4
+_YEAR_SLACK: Final = 1
+
+
+@dataclass(frozen=True, slots=True)
+class GuardPolicy:
+    """The guards' settings (per workspace if needed).
+
+    Attributes:
+        kind_limits: Max distinct values of a kind in one cluster.
+        max_records_per_value: An identifier on more records than this is shared.
+        max_cluster_size: A cluster may not grow beyond this many records; larger ones
+            are refused and reported (a junk value slipped through).
+    """
+
+    kind_limits: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_KIND_LIMITS))
+    max_records_per_value: int = _MAX_RECORDS_PER_VALUE
+    max_cluster_size: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class SharedIdentifier:
+    """An identifier that several distinct people use.
+
+    Attributes:
+        kind: ``phone``, ``email``, ``external_id``...
+        value: The normalised value.
+        reason: ``different_people`` (two records on it are clearly not one person) or
+            ``too_many_records``.
+        records: How many records carry it.
+        example: Two record ids that are clearly different people (when that is the reason).
+    """
+
+    kind: str
+    value: str
+    reason: str
+    records: int
+    example: tuple[str, str] | None = None
+
+
+def given_compatible(a: MatchRecord, b: MatchRecord) -> bool:
+    """Whether two given names may belong to one person (equal, a typo, or among the words).
+
+    A missing given name is compatible with anything.
+    """
+    if a.given is None or b.given is None:
+        return True
+    if a.given == b.given or a.given in b.name_words or b.given in a.name_words:
+        return True
+    shortest = min(len(a.given), len(b.given))
+    return shortest >= _MIN_TYPO_LENGTH and levenshtein(a.given, b.given) <= 1
+
+
+def birth_compatible(a: MatchRecord, b: MatchRecord) -> bool:
+    """Whether two birth dates may belong to one person.
+
+    Equal, day and month swapped, or a year apart at most; a missing one is compatible.
+    """
+    if a.birth_year is None or b.birth_year is None:
+        return True
+    if a.birth_date is not None and b.birth_date is not None:
+        x, y = a.birth_date, b.birth_date
+        if x == y or (x.year == y.year and x.day == y.month and x.month == y.day):
+            return True
+    return abs(a.birth_year - b.birth_year) <= _YEAR_SLACK
+
+
+def clearly_different(a: MatchRecord, b: MatchRecord) -> bool:
+    """Whether two records are clearly two people: their given names or birth dates differ.
+
+    Examples:
+        >>> from hoso.engine.matching import prepare_record
+        >>> mother = prepare_record("1", full_name="Nguyễn Thị Hoa", birth_date="1968")
+        >>> daughter = prepare_record("2", full_name="Trần Thị Mai", birth_date="1995")
+        >>> clearly_different(mother, daughter)
+        True
+    """
+    return not given_compatible(a, b) or not birth_compatible(a, b)
+
+
+def find_shared_identifiers(
+    records: Iterable[MatchRecord], policy: GuardPolicy | None = None
+) -> dict[tuple[str, str], SharedIdentifier]:
+    """Find the identifiers used by several distinct people in a batch.
+
+    An identifier is shared when two records carrying it are :func:`clearly_different`,
+    or when more than ``policy.max_records_per_value`` records carry it.
+
+    Args:
+        records: The batch.
+        policy: Guard settings.
+
+    Returns:
+        ``(kind, value)`` -> :class:`SharedIdentifier`, for the shared ones only.
+    """
+    policy = policy or GuardPolicy()
+    groups: dict[tuple[str, str], list[MatchRecord]] = defaultdict(list)
+    for record in records:
+        for key in record.strong_identifiers():
+            groups[key].append(record)
+    shared: dict[tuple[str, str], SharedIdentifier] = {}
+    for key, group in groups.items():
+        if len(group) < 2:
+            continue
+        if len(group) > policy.max_records_per_value:
+            shared[key] = SharedIdentifier(*key, "too_many_records", len(group))
+            continue
+        example = _different_pair(group)
+        if example is not None:
+            shared[key] = SharedIdentifier(*key, "different_people", len(group), example)
+    return shared
+
+
+def _different_pair(group: list[MatchRecord]) -> tuple[str, str] | None:
+    by_signature: dict[tuple[object, ...], MatchRecord] = {}
+    for record in group:
+        signature = (record.given, record.birth_date, record.birth_year, record.name_words)
+        by_signature.setdefault(signature, record)
+    distinct = sorted(by_signature.values(), key=lambda r: r.record_id)
+    if len(distinct) > _MAX_SIGNATURES:
+        distinct = distinct[:_MAX_SIGNATURES]
+    for i, a in enumerate(distinct):
+        for b in distinct[i + 1 :]:
+            if clearly_different(a, b):
+                return (a.record_id, b.record_id)
+    return None
+
+
+def merge_evidence(
+    levels: Mapping[str, str],
+    left: MatchRecord,
+    right: MatchRecord,
+    shared: Mapping[tuple[str, str], SharedIdentifier] | None = None,
+) -> str | None:
+    """Why a pair may merge automatically, or ``None`` when it may at most be reviewed.
+
+    A pair may merge when it has one of:
+
+    * ``identifier``: a phone, e-mail or other identifier in common that is not shared;
+    * ``phone_typo``: phones one digit apart with the same given name (or the same name
+      words in another order) and no contradicting birth date;
+    * ``shared_identifier_and_name``: a shared identifier in common, the same given name,
+      and the same birth date (or the same family name, no middle name contradicting, and
+      no birth date contradicting: missing, or the same year);
+    * ``name_birth_ward``: the same given name, birth date and ward;
+    * ``full_name_and_birth_date``: the same family, middle and given names and the same
+      full birth date (the probability must still reach the merge threshold, which term
+      frequencies make hard for the commonest names in a large workspace).
+
+    A name alone, or a shared identifier alone, is never enough.
+
+    Args:
+        levels: Comparison name -> level key reached (:meth:`PairScore.levels`).
+        left: The left record.
+        right: The right record.
+        shared: Shared identifiers of the batch or workspace.
+
+    Returns:
+        The evidence code, or ``None``.
+    """
+    shared = shared or {}
+    common = set(left.strong_identifiers()) & set(right.strong_identifiers())
+    if any(key not in shared for key in common):
+        return "identifier"
+    same_given = levels.get("given_name") in {"exact", "reordered"}
+    birth = levels.get("birth_date")
+    birth_agrees = birth in {"exact", "swap"}
+    birth_ok = birth in {"exact", "swap", "null", "year", "year_close"}
+    if levels.get("phone") == "typo" and same_given and birth_ok:
+        return "phone_typo"
+    family = levels.get("family_name") in {"family_middle", "middle_missing"}
+    if common and same_given and (birth_agrees or (family and birth in {"null", "year"})):
+        return "shared_identifier_and_name"
+    if same_given and birth_agrees and levels.get("address") == "ward":
+        return "name_birth_ward"
+    if same_given and birth == "exact" and levels.get("family_name") == "family_middle":
+        return "full_name_and_birth_date"
+    return None
+
+
+def within_kind_limits(
+    values: Mapping[str, set[str]], limits: Mapping[str, int] | None = None
+) -> str | None:
+    """The first kind whose number of distinct values exceeds its limit, else ``None``.
+
+    Args:
+        values: kind -> distinct values in a would-be cluster.
+        limits: kind -> max (missing kinds are unlimited).
+    """
+    limits = DEFAULT_KIND_LIMITS if limits is None else limits
+    for kind, seen in sorted(values.items()):
+        limit = limits.get(kind)
+        if limit is not None and len(seen) > limit:
+            return kind
+    return None

@@ -1,0 +1,501 @@
+"""Everything that talks to Splink: settings dicts, input tables, training, prediction.
+
+Splink (MIT) runs the Fellegi-Sunter model as SQL on DuckDB in process, or on Spark by
+configuration. This module turns :class:`MatchSettings` and :class:`MatchModel` into
+Splink settings, rows into an Arrow table, and Splink's outputs back into plain Python.
+Splink and DuckDB are imported lazily: importing :mod:`hoso.engine.matching` stays cheap
+for the pure scorer.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from hoso.engine.matching.model import LevelParams, MatchModel, default_model
+from hoso.engine.matching.record import PHONE_MASKS_SQL, MatchRecord, records_to_columns
+from hoso.engine.matching.settings import BlockingRule, Dialect, MatchSettings
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
+__all__ = [
+    "Backend",
+    "DuckDBOptions",
+    "Edge",
+    "predict_edges",
+    "records_to_arrow",
+    "rows_to_arrow",
+    "splink_settings",
+    "term_frequencies",
+    "train_parameters",
+]
+
+Backend = Literal["python", "duckdb", "spark"]
+_LIST_COLUMNS: Final = frozenset(
+    {
+        "name_words",
+        "phones",
+        "own_phones",
+        "phone_masks",
+        "emails",
+        "email_locals",
+        "ids",
+        "id_kinds",
+    }
+)
+_INT_COLUMNS: Final = frozenset({"birth_year"})
+# EM on fewer blocked pairs than this learns noise (and Splink fails on none).
+_MIN_EM_PAIRS: Final = 50
+
+
+@dataclass(frozen=True, slots=True)
+class DuckDBOptions:
+    """How DuckDB may use this machine.
+
+    Attributes:
+        threads: Worker threads (default: all cores).
+        memory_limit: e.g. ``"1.5GB"`` (default: DuckDB's, 80 % of RAM).
+        temp_directory: Where DuckDB spills when over ``memory_limit``.
+    """
+
+    threads: int | None = None
+    memory_limit: str | None = None
+    temp_directory: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """A scored candidate pair.
+
+    Attributes:
+        left: Left record id.
+        right: Right record id.
+        match_weight: Total match weight.
+        probability: Match probability.
+        levels: Level index reached per comparison, in settings order.
+    """
+
+    left: str
+    right: str
+    match_weight: float
+    probability: float
+    levels: tuple[int, ...]
+
+
+def _level_dict(level: Any, params: LevelParams | None, dialect: Dialect) -> dict[str, Any]:
+    out: dict[str, Any] = {"sql_condition": level.sql_for(dialect), "label_for_charts": level.key}
+    if level.null:
+        out["is_null_level"] = True
+    elif params is not None:
+        out["m_probability"] = params.m
+        out["u_probability"] = params.u
+    if level.tf_column is not None:
+        out["tf_adjustment_column"] = level.tf_column
+        out["tf_adjustment_weight"] = 1.0
+    return out
+
+
+def _blocking_dict(rule: BlockingRule, dialect: Dialect) -> dict[str, Any]:
+    condition = " AND ".join(f'l."{c}" = r."{c}"' for c in rule.columns)
+    out: dict[str, Any] = {"blocking_rule": condition, "sql_dialect": dialect}
+    if rule.explode:
+        out["arrays_to_explode"] = list(rule.explode)
+    return out
+
+
+def splink_settings(
+    model: MatchModel,
+    *,
+    dialect: Dialect = "duckdb",
+    link_type: str = "dedupe_only",
+    blocking: Sequence[BlockingRule] | None = None,
+    retain: bool = False,
+) -> dict[str, Any]:
+    """A Splink settings dict carrying the model's parameters.
+
+    Args:
+        model: The model.
+        dialect: ``duckdb`` or ``spark``.
+        link_type: Splink's link type.
+        blocking: Prediction blocking rules (default: the settings' own).
+        retain: Keep the intermediate columns (weights per comparison) in predictions.
+    """
+    settings = model.match_settings
+    comparisons = []
+    for comparison in settings.comparisons:
+        levels = []
+        for index, level in enumerate(comparison.levels):
+            params = None if level.null else model.level_params(comparison.name, index)
+            levels.append(_level_dict(level, params, dialect))
+        comparisons.append(
+            {
+                "output_column_name": comparison.name,
+                "comparison_levels": levels,
+                "comparison_description": comparison.label,
+            }
+        )
+    rules = settings.blocking if blocking is None else blocking
+    return {
+        "link_type": link_type,
+        "probability_two_random_records_match": model.prior,
+        "unique_id_column_name": settings.unique_id,
+        "comparisons": comparisons,
+        "blocking_rules_to_generate_predictions": [_blocking_dict(r, dialect) for r in rules],
+        # Splink 5 only outputs the level columns (gamma_*) with the matching columns.
+        "retain_matching_columns": True,
+        "retain_intermediate_calculation_columns": retain,
+        "em_convergence": 0.0001,
+        "max_iterations": 25,
+    }
+
+
+def rows_to_arrow(rows: Sequence[Mapping[str, object]], columns: Sequence[str]) -> pa.Table:
+    """An Arrow table of the rows (lists as ``list<string>``, years as ``int64``)."""
+    import pyarrow as pa
+
+    arrays = {}
+    for column in columns:
+        values = [row.get(column) for row in rows]
+        if column in _LIST_COLUMNS:
+            arrays[column] = pa.array(values, type=pa.list_(pa.string()))
+        elif column in _INT_COLUMNS:
+            arrays[column] = pa.array(values, type=pa.int64())
+        else:
+            arrays[column] = pa.array(values, type=pa.string())
+    return pa.table(arrays)
+
+
+def records_to_arrow(records: Sequence[MatchRecord]) -> pa.Table:
+    """The rows of :func:`to_row` for many records as one Arrow table, without masks."""
+    import pyarrow as pa
+
+    columns = records_to_columns(records)
+    arrays = {}
+    for column, values in columns.items():
+        if column in _LIST_COLUMNS:
+            arrays[column] = pa.array(values, type=pa.list_(pa.string()))
+        elif column in _INT_COLUMNS:
+            arrays[column] = pa.array(values, type=pa.int64())
+        else:
+            arrays[column] = pa.array(values, type=pa.string())
+    return pa.table(arrays)
+
+
+def term_frequencies(
+    rows: Sequence[Mapping[str, object]], columns: Sequence[str]
+) -> dict[str, dict[str, float]]:
+    """Share of non-null rows holding each value, per column (Splink's tf tables)."""
+    tables: dict[str, dict[str, float]] = {}
+    for column in columns:
+        counts = Counter(str(v) for row in rows if (v := row.get(column)) is not None)
+        total = sum(counts.values())
+        tables[column] = {value: n / total for value, n in counts.items()} if total else {}
+    return tables
+
+
+@contextmanager
+def _duckdb(options: DuckDBOptions) -> Iterator[duckdb.DuckDBPyConnection]:
+    import duckdb
+
+    config: dict[str, Any] = {}
+    if options.threads is not None:
+        config["threads"] = options.threads
+    if options.memory_limit is not None:
+        config["memory_limit"] = options.memory_limit
+    if options.temp_directory is not None:
+        config["temp_directory"] = options.temp_directory
+    connection = duckdb.connect(":memory:", config=config)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def _quiet_splink() -> None:
+    logging.getLogger("splink").setLevel(logging.ERROR)
+
+
+def _columns(settings: MatchSettings, rows: Sequence[Mapping[str, object]]) -> list[str]:
+    return list(rows[0].keys()) if rows else [settings.unique_id]
+
+
+def train_parameters(
+    rows: Sequence[Mapping[str, object]],
+    settings: MatchSettings,
+    *,
+    seed: int,
+    max_pairs: float,
+    options: DuckDBOptions,
+    prior_rules: Sequence[BlockingRule] = (),
+    prior_recall: float = 0.7,
+) -> tuple[MatchModel, list[str]]:
+    """Train m, u and the prior on DuckDB with Splink; see :func:`train_model`."""
+    from splink import DuckDBAPI, Linker
+
+    _quiet_splink()
+    notes: list[str] = []
+    start = default_model(settings)
+    with _duckdb(options) as connection:
+        api = DuckDBAPI(connection)
+        table = api.register(rows_to_arrow(rows, _columns(settings, rows)))
+        linker = Linker(table, splink_settings(start, dialect="duckdb"), log_level=None)
+        if prior_rules:
+            linker.training.estimate_probability_two_random_records_match(
+                [_block(r) for r in prior_rules], recall=prior_recall
+            )
+        linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+        for rule in settings.training:
+            pairs = _blocked_pair_count(rows, rule)
+            if pairs < _MIN_EM_PAIRS:
+                notes.append(f"EM on {'+'.join(rule.columns)} skipped: {pairs} pairs")
+                continue
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                _block(rule), estimate_without_term_frequencies=True
+            )
+        trained = linker.misc.save_model_to_json()
+    model = _model_from_splink(trained, settings, start, rows)
+    return _correct_u(model, floor=0.5 / max_pairs), notes
+
+
+def _blocked_pair_count(rows: Sequence[Mapping[str, object]], rule: BlockingRule) -> int:
+    from hoso.engine.matching.blocking import rule_keys
+
+    counts = Counter(key for row in rows for key in rule_keys(rule, row))
+    return sum(n * (n - 1) // 2 for n in counts.values())
+
+
+def _correct_u(model: MatchModel, *, floor: float) -> MatchModel:
+    """Take the matches out of u.
+
+    Random sampling estimates u as the share of *all* random pairs reaching a level, but
+    a share ``prior`` of those pairs are matches, which reach it with probability m. In a
+    shop's file with many duplicates this inflates u of the strong levels (a phone in
+    common) several times over. The share among non-matches is
+    ``(u_observed - prior * m) / (1 - prior)``, floored at half a sampled pair.
+    """
+    prior = model.prior
+    params = {
+        name: tuple(LevelParams(p.m, max((p.u - prior * p.m) / (1 - prior), floor)) for p in levels)
+        for name, levels in model.params.items()
+    }
+    return MatchModel(
+        settings=model.settings,
+        prior=prior,
+        params=params,
+        tf=model.tf,
+        trained_on=model.trained_on,
+        seed=model.seed,
+        notes=model.notes,
+    )
+
+
+def _block(rule: BlockingRule) -> Any:
+    from splink import block_on
+
+    return block_on(*rule.columns, arrays_to_explode=list(rule.explode) or None)
+
+
+def _model_from_splink(
+    trained: Mapping[str, Any],
+    settings: MatchSettings,
+    start: MatchModel,
+    rows: Sequence[Mapping[str, object]],
+) -> MatchModel:
+    by_name = {c["output_column_name"]: c for c in trained["comparisons"]}
+    params: dict[str, tuple[LevelParams, ...]] = {}
+    for comparison in settings.comparisons:
+        stored = list(by_name[comparison.name]["comparison_levels"])
+        fitted: list[LevelParams] = []
+        non_null = [
+            (level, lv)
+            for level, lv in zip(comparison.levels, stored, strict=True)
+            if not level.null
+        ]
+        for index, (_level, lv) in enumerate(non_null):
+            fallback = start.params[comparison.name][index]
+            m = lv.get("m_probability")
+            u = lv.get("u_probability")
+            fitted.append(
+                LevelParams(
+                    float(m) if m is not None else fallback.m,
+                    float(u) if u is not None else fallback.u,
+                )
+            )
+        params[comparison.name] = tuple(fitted)
+    return MatchModel(
+        settings=settings.name,
+        prior=float(trained["probability_two_random_records_match"]),
+        params=params,
+        tf=term_frequencies(rows, settings.tf_columns),
+        trained_on=len(rows),
+    )
+
+
+def predict_edges(
+    rows: Sequence[Mapping[str, object]] | pa.Table,
+    model: MatchModel,
+    *,
+    threshold: float,
+    backend: Backend,
+    options: DuckDBOptions | None = None,
+    spark: Any = None,
+    right_rows: Sequence[Mapping[str, object]] | None = None,
+) -> list[Edge]:
+    """Score every blocked pair with Splink and keep those at or above ``threshold``.
+
+    Args:
+        rows: Flattened records (the left dataset when linking), or the Arrow table of
+            :func:`records_to_arrow` (its ``phone_masks`` are then computed in DuckDB).
+        right_rows: A second dataset: link the two (Splink ``link_only``) instead of
+            deduplicating ``rows``.
+        model: The model (its tf tables are registered, so Splink scores as the pure
+            scorer does).
+        threshold: Minimum match probability kept.
+        backend: ``duckdb`` or ``spark``.
+        options: DuckDB resources.
+        spark: A ``SparkSession`` (``spark`` backend).
+    """
+    if backend == "spark":
+        if not isinstance(rows, Sequence):
+            raise ValueError("the spark backend takes rows")
+        return _predict_spark(rows, model, threshold=threshold, spark=spark)
+    from splink import DuckDBAPI, Linker
+
+    _quiet_splink()
+    settings = model.match_settings
+    with _duckdb(options or DuckDBOptions()) as connection:
+        api = DuckDBAPI(connection)
+        if isinstance(rows, Sequence):
+            table = api.register(rows_to_arrow(rows, _columns(settings, rows)))
+        else:
+            # Masks in SQL: nine strings per phone are slow to build in Python.
+            connection.register("__hoso_input_arrow", rows)
+            connection.execute(
+                "create table __hoso_input as select *, "
+                f"{PHONE_MASKS_SQL} as phone_masks from __hoso_input_arrow"
+            )
+            connection.unregister("__hoso_input_arrow")
+            table = api.register("__hoso_input")
+        if right_rows is None:
+            linker = Linker(table, splink_settings(model, dialect="duckdb"), log_level=None)
+        else:
+            right = api.register(rows_to_arrow(right_rows, _columns(settings, right_rows)))
+            linker = Linker(
+                [table, right],
+                splink_settings(model, dialect="duckdb", link_type="link_only"),
+                log_level=None,
+            )
+        # Always the model's tables (empty ones too): else Splink computes term
+        # frequencies from this batch and no longer scores as the pure scorer does.
+        for column in settings.tf_columns:
+            tf_table = _tf_arrow(column, model.tf.get(column, {}))
+            registered = api.register(tf_table, table_name=f"__hoso_tf_{column}")
+            linker.table_management.register_term_frequency_lookup(registered, column)
+        predictions = linker.inference.predict(threshold_match_probability=threshold)
+        wanted = _edge_columns(settings)
+        # Only the columns we read leave DuckDB.
+        arrow = connection.sql(
+            f"select {', '.join(wanted)} from {predictions.physical_name}"
+        ).to_arrow_table()
+    return _edges(arrow, settings)
+
+
+def _edge_columns(settings: MatchSettings) -> list[str]:
+    uid = settings.unique_id
+    return [
+        f'"{uid}_l"',
+        f'"{uid}_r"',
+        "match_weight",
+        "match_probability",
+        *(f'"gamma_{c.name}"' for c in settings.comparisons),
+    ]
+
+
+def _tf_arrow(column: str, tf: Mapping[str, float]) -> pa.Table:
+    import pyarrow as pa
+
+    return pa.table(
+        {
+            column: pa.array(list(tf.keys()), type=pa.string()),
+            f"tf_{column}": pa.array(list(tf.values()), type=pa.float64()),
+        }
+    )
+
+
+def _edges(arrow: pa.Table, settings: MatchSettings) -> list[Edge]:
+    uid = settings.unique_id
+    lefts = arrow.column(f"{uid}_l").to_pylist()
+    rights = arrow.column(f"{uid}_r").to_pylist()
+    weights = arrow.column("match_weight").to_pylist()
+    probabilities = arrow.column("match_probability").to_pylist()
+    levels_by_comparison = []
+    for comparison in settings.comparisons:
+        lookup = {
+            gamma: _gamma_to_index(comparison.levels, gamma)
+            for gamma in range(-1, len(comparison.levels) - 1)
+        }
+        gammas = arrow.column(f"gamma_{comparison.name}").to_pylist()
+        levels_by_comparison.append([lookup[g] for g in gammas])
+    return [
+        Edge(str(left), str(right), float(weight), float(probability), levels)
+        for left, right, weight, probability, levels in zip(
+            lefts,
+            rights,
+            weights,
+            probabilities,
+            zip(*levels_by_comparison, strict=True),
+            strict=True,
+        )
+    ]
+
+
+def _gamma_to_index(levels: Sequence[Any], gamma: int) -> int:
+    """Splink numbers levels -1 (null) then n-1 .. 0 (else) from the top; we use 0..n."""
+    if gamma == -1:
+        return next(i for i, level in enumerate(levels) if level.null)
+    non_null = [i for i, level in enumerate(levels) if not level.null]
+    return non_null[len(non_null) - 1 - gamma]
+
+
+def _predict_spark(
+    rows: Sequence[Mapping[str, object]], model: MatchModel, *, threshold: float, spark: Any
+) -> list[Edge]:
+    """The same prediction on Spark (``SparkAPI``), for batches beyond one machine."""
+    from splink import Linker, SparkAPI
+
+    _quiet_splink()
+    if spark is None:
+        raise ValueError("the spark backend needs a SparkSession (spark=...)")
+    settings = model.match_settings
+    api = SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
+    frame = spark.createDataFrame(rows_to_arrow(rows, _columns(settings, rows)).to_pandas())
+    table = api.register(frame)
+    linker = Linker(table, splink_settings(model, dialect="spark"), log_level=None)
+    for column in settings.tf_columns:
+        tf_frame = spark.createDataFrame(_tf_arrow(column, model.tf.get(column, {})).to_pandas())
+        registered = api.register(tf_frame, table_name=f"__hoso_tf_{column}")
+        linker.table_management.register_term_frequency_lookup(registered, column)
+    predictions = linker.inference.predict(threshold_match_probability=threshold)
+    frame = predictions.as_spark_dataframe().selectExpr(
+        *(c.replace('"', "`") for c in _edge_columns(settings))
+    )
+    return _edges(pa_from_spark(frame), settings)
+
+
+def pa_from_spark(frame: Any) -> pa.Table:
+    """A small Spark result as an Arrow table (via pandas, which pyspark requires)."""
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(frame.toPandas(), preserve_index=False)
+
+
+def cpu_count() -> int:
+    """Cores available to this process."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

@@ -1,0 +1,109 @@
+import doctest
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hoso.engine.matching import prepare_record, to_row
+from hoso.engine.matching import record as record_module
+
+
+def test_doctests() -> None:
+    assert doctest.testmod(record_module).failed == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "given", "family", "words"),
+    [
+        ("Nguyễn Thị Lan", "lan", "nguyen", ("nguyen", "thi", "lan")),
+        ("lan nguyen", "lan", "nguyen", ("nguyen", "lan")),
+        ("Chị Lan", "lan", None, ("lan",)),
+        ("Anh Tuấn", "tuan", None, ("tuan",)),
+        ("Cô Hoa", "hoa", None, ("hoa",)),
+        ("Hung Nguyen Van", "hung", "nguyen", ("nguyen", "van", "hung")),
+        ("NGUYỄN VĂN HÙNG", "hung", "nguyen", ("nguyen", "van", "hung")),
+    ],
+)
+def test_names_fold_and_lose_honorifics(
+    raw: str, given: str, family: str | None, words: tuple[str, ...]
+) -> None:
+    record = prepare_record("1", full_name=raw)
+    assert (record.given, record.family, record.name_words) == (given, family, words)
+    assert record.full_name == raw  # kept exactly as given
+
+
+def test_family_and_given_columns_are_joined() -> None:
+    record = prepare_record("1", family_name="Trần Thị", given_name="Mai")
+    assert record.full_name == "Trần Thị Mai"
+    assert record.given == "mai"
+
+
+def test_phones_are_e164_after_the_2018_conversion() -> None:
+    record = prepare_record("1", phones=["0903 123 456", "01203123456", "+84 903123456"])
+    assert record.phones == ("+84703123456", "+84903123456")
+
+
+def test_junk_and_placeholders_are_dropped_and_listed() -> None:
+    record = prepare_record(
+        "1",
+        phones=["0000000000", "0987654321", "abc", "1800 1090"],
+        emails=["info@shop.vn", "test@example.com", "khong co"],
+        identifiers=[("external_id", "0"), ("external_id", "n/a"), ("zalo_id", "")],
+    )
+    assert record.phones == ()
+    assert record.emails == ()
+    assert record.identifiers == ()
+    reasons = {(d.kind, d.reason) for d in record.dropped}
+    assert ("phone", "placeholder") in reasons
+    assert ("phone", "junk") in reasons
+    assert ("phone", "invalid") in reasons
+    assert ("email", "not_personal") in reasons
+    assert ("email", "placeholder") in reasons
+    assert ("external_id", "junk") in reasons
+    assert not record.has_identifier
+
+
+def test_gmail_addresses_compare_by_mailbox() -> None:
+    a = prepare_record("1", emails=["Lan.Nguyen+shop@GMAIL.com"])
+    b = prepare_record("2", emails=["lannguyen@googlemail.com"])
+    assert a.emails == b.emails == ("lannguyen@gmail.com",)
+
+
+def test_birth_dates_in_vietnamese_formats() -> None:
+    assert prepare_record("1", birth_date="02/05/1990").birth_date == date(1990, 5, 2)
+    only_year = prepare_record("1", birth_date="1990")
+    assert (only_year.birth_date, only_year.birth_year) == (None, 1990)
+
+
+def test_address_gives_2025_codes() -> None:
+    record = prepare_record("1", address="12 Lê Lợi, Phường Bến Nghé, Quận 1, TP.HCM")
+    assert (record.province, record.ward) == ("79", "26740")
+    known = prepare_record("1", address="whatever", province_code="01", ward_code="00004")
+    assert (known.province, known.ward) == ("01", "00004")
+
+
+def test_organisations_are_not_people() -> None:
+    record = prepare_record("1", full_name="Công ty TNHH Hoa Mai", phones=["0903123456"])
+    assert record.name_words == ()
+    assert record.dropped[0].reason == "organisation"
+
+
+def test_row_has_null_for_empty_lists_and_masks_for_typos() -> None:
+    row = to_row(prepare_record("1", full_name="Lan", phones=["0903123456"]))
+    assert row["emails"] is None
+    assert row["ids"] is None
+    masks = row["phone_masks"]
+    assert isinstance(masks, list)
+    assert "+84_03123456" in masks
+    assert len(masks) == 9
+    swapped = to_row(prepare_record("1", birth_date="02/05/1990"))
+    assert swapped["birth_swap"] == "1990-02-05"
+    assert to_row(prepare_record("1", birth_date="20/05/1990"))["birth_swap"] is None
+
+
+@given(st.text(max_size=40))
+def test_preparing_a_name_never_fails_and_is_idempotent(name: str) -> None:
+    once = prepare_record("1", full_name=name)
+    again = prepare_record("1", full_name=" ".join(once.name_words) or None)
+    assert again.name_words == once.name_words or not once.name_words
