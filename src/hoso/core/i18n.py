@@ -231,6 +231,7 @@ ERRORS: dict[str, dict[Locale, str]] = {
     "pair_already_decided": {
         "vi": "Cặp khách hàng này đã được xử lý ({status}).",
         "en": "This pair was already decided ({status}).",
+    },
     # hoso dedupe (hoso.engine.matching.dedupe.ERROR_CODES)
     "dedupe_empty_file": {
         "vi": "Tệp {file} không có dòng dữ liệu nào để tìm trùng.",
