@@ -11,7 +11,7 @@ from hoso.api.app import create_api
 from hoso.bootstrap import database_url, import_all_models
 from hoso.core.config import Settings
 from hoso.core.db import make_engine, make_session_factory
-from hoso.jobs.registry import HANDLERS
+from hoso.jobs.registry import CONSUMERS, HANDLERS
 from hoso.jobs.runner import WorkerThread
 from hoso.migrate import upgrade
 from hoso.web.app import create_web
@@ -34,7 +34,9 @@ def create_app(
         factory = make_session_factory(db_engine)
         app.state.engine = db_engine
         app.state.session_factory = factory
-        worker = WorkerThread(factory, HANDLERS) if settings.run_worker else None
+        worker = (
+            WorkerThread(factory, HANDLERS, consumers=CONSUMERS) if settings.run_worker else None
+        )
         if worker is not None:
             worker.start()
         try:

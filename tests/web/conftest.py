@@ -36,6 +36,8 @@ from hoso.app import create_app
 from hoso.bootstrap import import_all_models
 from hoso.core.config import Settings
 from hoso.core.db import make_engine, make_session_factory
+from hoso.jobs.registry import CONSUMERS, HANDLERS
+from hoso.jobs.runner import drain_consumers, run_until_empty
 from hoso.migrate import upgrade
 from hoso.workflows.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
 from tests.conftest import fresh_database
@@ -111,8 +113,13 @@ def live_server(admin_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         engine = make_engine(url, pool_size=4)
         try:
             upgrade(engine)
-            with make_session_factory(engine).begin() as session:
+            factory = make_session_factory(engine)
+            with factory.begin() as session:
                 summary = load_demo(session, customers=60)
+            # Resolve the demo's duplicates now, as the server's worker would within seconds,
+            # so pages show a settled shop rather than whatever the worker reached.
+            drain_consumers(factory, CONSUMERS)
+            run_until_empty(factory, HANDLERS)
             port = _free_port()
             config = uvicorn.Config(
                 create_app(settings, engine=engine, migrate=False),

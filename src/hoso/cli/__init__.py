@@ -2,7 +2,7 @@
 
 import logging
 
-from hoso.cli import admin, events, identity, imports  # noqa: F401  (registers commands)
+from hoso.cli import admin, events, identity, imports, resolution  # noqa: F401  (registers commands)
 from hoso.cli.base import app
 
 __all__ = ["app", "main"]

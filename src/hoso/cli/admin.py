@@ -98,12 +98,12 @@ def worker(
     import signal
 
     from hoso.core.db import make_session_factory
-    from hoso.jobs.registry import HANDLERS
+    from hoso.jobs.registry import CONSUMERS, HANDLERS
     from hoso.jobs.runner import WorkerThread
 
     settings = get_settings()
     engine = _engine_or_exit(settings)
-    thread = WorkerThread(make_session_factory(engine), HANDLERS, poll_s=poll)
+    thread = WorkerThread(make_session_factory(engine), HANDLERS, consumers=CONSUMERS, poll_s=poll)
     thread.start()
     _say("hoso worker: đang chạy / running (Ctrl+C để dừng / to stop)")
     stop = threading.Event()

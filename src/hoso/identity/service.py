@@ -26,7 +26,6 @@ from hoso.identity.errors import (
 from hoso.identity.models import IdentityMerge, IdentityPair, IdentitySettings
 from hoso.profiles import service as profiles
 from hoso.profiles.errors import ProfileMergedAway, ProfileNotFound
-from hoso.profiles.models import Profile
 
 Method = Literal["rule", "model", "manual", "event"]
 
@@ -411,33 +410,3 @@ def accept_pending_above(session: Session, *, actor: Actor, min_probability: flo
             continue
         merged += 1
     return merged
-
-
-def _agreements(left: Profile, right: Profile) -> list[dict[str, Any]]:
-    """Which strong identifiers two customers share, as explanation entries."""
-    theirs = {(i.kind, i.value) for i in right.identifiers}
-    return [
-        {
-            "comparison": i.kind,
-            "label": i.kind,
-            "label_vi": i.kind,
-            "level": "exact",
-            "level_label": "exact match",
-            "level_label_vi": "trùng khớp",
-            "left": {i.kind: i.value},
-            "right": {i.kind: i.value},
-            "weight": None,
-            "agrees": True,
-        }
-        for i in left.identifiers
-        if (i.kind, i.value) in theirs
-    ]
-
-
-def explain_pair(
-    session: Session, *, actor: Actor, left: Profile, right: Profile
-) -> tuple[float | None, list[dict[str, Any]]]:
-    """How alike two customers are: the match probability (if a model can tell) and why."""
-    actor.require(Permission.PROFILES_READ)
-    del session  # the probabilistic model is consulted once it is trained (issue #4)
-    return None, _agreements(left, right)

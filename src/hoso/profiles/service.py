@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import Column, Table, delete, literal, select, update
+from sqlalchemy import Column, Table, delete, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from hoso.core import audit, outbox
@@ -1387,11 +1387,20 @@ def _profile_references() -> list[tuple[Table, Column[Any], list[str]]]:
 def _move_rows(
     session: Session, *, from_id: UUID, to_id: UUID, only: dict[str, list[str]] | None = None
 ) -> dict[str, list[str]]:
-    """Point rows at ``to_id``: all of ``from_id``'s, or exactly the ids in ``only``."""
-    moved: dict[str, list[str]] = {}
-    for table, column, unique in _profile_references():
+    """Point rows at ``to_id``: all of ``from_id``'s, or exactly the ids in ``only``.
+
+    One statement: an ``UPDATE … RETURNING`` per table, each in a CTE of a single query
+    (PostgreSQL runs every data-modifying CTE once, to completion), so a merge costs one
+    round trip whatever the number of tables.
+    """
+    parts = []
+    for n, (table, column, unique) in enumerate(_profile_references()):
         key = f"{table.name}.{column.key}"
-        statement = update(table).values({column.key: to_id}).returning(table.c.id)
+        statement = (
+            update(table)
+            .values({column.key: to_id})
+            .returning(literal(key).label("ref"), table.c.id.label("row_id"))
+        )
         if only is not None:
             ids = [UUID(i) for i in only.get(key, [])]
             if not ids:
@@ -1410,9 +1419,15 @@ def _move_rows(
                     )
                     .exists()
                 )
-        ids_moved = [str(r[0]) for r in session.execute(statement)]
-        if ids_moved:
-            moved[key] = ids_moved
+        cte = statement.cte(f"moved_{n}")
+        parts.append(select(cte.c.ref, cte.c.row_id))
+    moved: dict[str, list[str]] = {}
+    if not parts:
+        return moved
+    for ref, row_id in session.execute(union_all(*parts)):
+        moved.setdefault(ref, []).append(str(row_id))
+    for rows in moved.values():
+        rows.sort()
     return moved
 
 

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from hoso.core.actor import Actor, Permission
 from hoso.engine.normalize import fold
 from hoso.http import DbSession
-from hoso.identity import queries, service
+from hoso.identity import queries, resolve, service
 from hoso.identity.errors import PairAlreadyDecided
 from hoso.profiles import queries as profile_queries
 from hoso.profiles import service as profiles
@@ -261,7 +261,9 @@ def compare_for_merge(
     actor.require(Permission.PROFILES_MERGE)
     left = profiles.access_profile(db, actor=actor, profile_id=profile_id)
     right = profiles.access_profile(db, actor=actor, profile_id=other_id)
-    probability, explanation = service.explain_pair(db, actor=actor, left=left, right=right)
+    probability, explanation = resolve.explain(
+        db, workspace_id=actor.workspace_id, left=left, right=right
+    )
     return _compare(
         request,
         db,
@@ -288,7 +290,9 @@ def merge_now(
     merged = profile_id if survivor == other_id else other_id
     left = profiles.access_profile(db, actor=actor, profile_id=survivor)
     right = profiles.access_profile(db, actor=actor, profile_id=merged)
-    probability, explanation = service.explain_pair(db, actor=actor, left=left, right=right)
+    probability, explanation = resolve.explain(
+        db, workspace_id=actor.workspace_id, left=left, right=right
+    )
     service.merge_profiles(
         db,
         actor=actor,

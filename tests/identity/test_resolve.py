@@ -1,0 +1,227 @@
+"""Real-time resolution: the same customer from three sources becomes one; a family phone,
+namesakes and rejected pairs never merge anyone."""
+
+from collections.abc import Iterator
+from typing import Any
+from uuid import UUID
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from hoso.bootstrap import import_all_models
+from hoso.core.actor import Actor, Role
+from hoso.core.db import make_engine, make_session_factory
+from hoso.identity import resolve, service
+from hoso.identity.models import (
+    IdentityBlockKey,
+    IdentityMerge,
+    IdentityPair,
+    IdentitySharedValue,
+)
+from hoso.jobs.registry import CONSUMERS, HANDLERS
+from hoso.jobs.runner import drain_consumers, run_until_empty
+from hoso.migrate import upgrade
+from hoso.profiles import service as profiles
+from hoso.profiles.models import Profile
+from hoso.profiles.schemas import ProfileCreate
+from hoso.workspaces import service as workspaces
+from tests.conftest import TEST_PASSWORD, fresh_database
+
+
+def create(db: Session, actor: Actor, source: str = "api", **fields: Any) -> Profile:
+    return profiles.create_profile(
+        db, actor=actor, data=ProfileCreate.model_validate(fields), source=source
+    )
+
+
+def run(db: Session, actor: Actor, *profiles_: Profile) -> list[resolve.Outcome]:
+    return resolve.resolve_profiles(
+        db, workspace_id=actor.workspace_id, profile_ids=[p.id for p in profiles_]
+    )
+
+
+def live(db: Session, profile: Profile) -> UUID | None:
+    return profiles.live_profile_id(db, workspace_id=profile.workspace_id, profile_id=profile.id)
+
+
+def test_one_customer_from_three_sources_becomes_one(db: Session, actor: Actor) -> None:
+    pos = create(db, actor, "pos:kiotviet", full_name="Nguyễn Thị Lan", phones=["0903 123 456"])
+    web = create(
+        db,
+        actor,
+        "event:website",
+        full_name="lan nguyen",
+        phones=["+84 903123456"],
+        emails=["lan.nguyen@gmail.com"],
+    )
+    excel = create(db, actor, "import:khach-cu.xlsx", full_name="Chị Lan", phones=["01203123456"])
+    # The old sheet's number is the legacy form of the POS's second phone.
+    profiles.update_profile(
+        db,
+        actor=actor,
+        profile_id=pos.id,
+        data=ProfileCreate.model_validate({"phones": ["0903 123 456", "0703 123 456"]}),  # type: ignore[arg-type]
+        source="pos:kiotviet",
+    )
+    run(db, actor, pos, web)
+    assert live(db, web) == pos.id  # the older customer survives
+    run(db, actor, excel)
+    assert live(db, excel) == pos.id
+    survivor = db.get_one(Profile, pos.id)
+    db.refresh(survivor)
+    assert survivor.full_name == "Nguyễn Thị Lan"
+    merges = db.scalars(select(IdentityMerge).where(IdentityMerge.survivor_id == pos.id)).all()
+    assert {m.method for m in merges} == {"model"}
+    assert all(m.probability is not None and m.probability >= 0.99 for m in merges)
+    phone = next(c for c in merges[0].explanation if c["comparison"] == "phone")
+    assert phone["agrees"] is True
+
+
+def test_mother_and_daughter_sharing_a_phone_stay_two(db: Session, actor: Actor) -> None:
+    home = {"line": "45 Trần Hưng Đạo", "ward": "Phường Cửa Nam", "province": "Hà Nội"}
+    mother = create(
+        db,
+        actor,
+        full_name="Nguyễn Thị Hoa",
+        birth_date="12/04/1968",
+        phones=["0912 000 111"],
+        addresses=[home],
+    )
+    daughter = create(
+        db,
+        actor,
+        full_name="Trần Thị Mai",
+        birth_date="03/09/1995",
+        phones=["0912000111"],
+        addresses=[home],
+    )
+    run(db, actor, mother, daughter)
+    assert live(db, mother) == mother.id
+    assert live(db, daughter) == daughter.id
+    shared = db.scalars(
+        select(IdentitySharedValue).where(IdentitySharedValue.workspace_id == actor.workspace_id)
+    ).all()
+    assert [(s.kind, s.value, s.reason) for s in shared] == [
+        ("phone", "+84912000111", "distinct_people")
+    ]
+    # The family phone no longer merges anyone, even a third namesake-free record.
+    son = create(db, actor, full_name="Trần Văn Nam", phones=["0912 000 111"])
+    run(db, actor, son)
+    assert live(db, son) == son.id
+
+
+def test_namesakes_with_different_phones_and_birth_dates_stay_two(
+    db: Session, actor: Actor
+) -> None:
+    first = create(
+        db, actor, full_name="Nguyễn Văn Hùng", birth_date="1985-02-10", phones=["0903 111 222"]
+    )
+    second = create(
+        db, actor, full_name="Nguyễn Văn Hùng", birth_date="1992-11-30", phones=["0988 333 444"]
+    )
+    outcomes = run(db, actor, first, second)
+    assert outcomes[1].merged_with is None
+    assert live(db, first) == first.id
+    pending = db.scalars(select(IdentityPair).where(IdentityPair.status == "pending")).all()
+    assert pending == []  # not even worth a look
+
+
+def test_a_name_alone_goes_to_review_not_merge(db: Session, actor: Actor) -> None:
+    first = create(
+        db,
+        actor,
+        full_name="Phạm Ngọc Bảo Trâm",
+        phones=["0903 555 111"],
+        addresses=[{"line": "12 Lê Lợi", "ward": "Phường Sài Gòn", "province": "TP HCM"}],
+    )
+    second = create(
+        db,
+        actor,
+        full_name="Pham Ngoc Bao Tram",
+        emails=["tram@x.vn"],
+        addresses=[{"line": "12 Le Loi", "ward": "Phuong Sai Gon", "province": "HCM"}],
+    )
+    outcome = run(db, actor, first, second)[1]
+    assert outcome.merged_with is None
+    assert live(db, first) == first.id
+    assert outcome.reviews, "same full name in the same ward: a person should look"
+    pair = db.get_one(IdentityPair, outcome.reviews[0])
+    assert pair.status == "pending"
+    assert 0.8 <= pair.probability < 0.99
+    assert any(c["comparison"] == "address" and c["agrees"] for c in pair.explanation)
+
+
+def test_an_undone_merge_is_never_redone(db: Session, actor: Actor) -> None:
+    a = create(db, actor, full_name="Lê Văn Tám", phones=["0903 777 888"])
+    b = create(db, actor, full_name="Le Van Tam", phones=["0903777888"])
+    run(db, actor, a, b)
+    merge = db.scalars(select(IdentityMerge).where(IdentityMerge.merged_id == b.id)).one()
+    service.unmerge(db, actor=actor, merge_id=merge.id, reason="anh em sinh đôi")
+    run(db, actor, a, b)
+    assert live(db, a) == a.id
+    assert live(db, b) == b.id
+
+
+def test_automatic_merges_can_be_switched_off(db: Session, actor: Actor) -> None:
+    service.update_settings(
+        db, actor=actor, auto_merge_threshold=0.99, review_threshold=0.8, auto_merge=False
+    )
+    a = create(db, actor, full_name="Võ Thị Sáu", emails=["sau@x.vn"])
+    b = create(db, actor, full_name="Vo Thi Sau", emails=["SAU@x.vn"])
+    outcome = run(db, actor, a, b)[1]
+    assert outcome.merged_with is None
+    assert live(db, a) == a.id
+    assert len(outcome.reviews) == 1
+
+
+def test_block_keys_follow_the_customer(db: Session, actor: Actor) -> None:
+    a = create(
+        db, actor, full_name="Đặng Thu Thảo", birth_date="1999-01-02", phones=["0903 999 000"]
+    )
+    run(db, actor, a)
+    keys = set(db.scalars(select(IdentityBlockKey.key).where(IdentityBlockKey.profile_id == a.id)))
+    assert "phones=+84903999000" in keys
+    assert any(k.startswith("given+birth_date=thao|1999-01-02") for k in keys)
+    profiles.delete_profile(db, actor=actor, profile_id=a.id)
+    run(db, actor, a)
+    assert (
+        db.scalars(select(IdentityBlockKey).where(IdentityBlockKey.profile_id == a.id)).all() == []
+    )
+
+
+# --- Through the outbox, as the worker runs it ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def committed(admin_uri: str) -> Iterator[Engine]:
+    with fresh_database(admin_uri, "resolve") as url:
+        import_all_models()
+        engine = make_engine(url, pool_size=4)
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+
+
+def test_the_worker_resolves_new_customers(committed: Engine) -> None:
+    factory: sessionmaker[Session] = make_session_factory(committed)
+    with factory.begin() as session:
+        ws = workspaces.create_workspace(session, name="Tiệm Hoa")
+        user = workspaces.create_user(
+            session,
+            workspace_id=ws.id,
+            email="chu@tiemhoa.vn",
+            password=TEST_PASSWORD,
+            display_name="Chủ",
+            role=Role.OWNER,
+        )
+        actor = workspaces.actor_for_user(user)
+        a = create(session, actor, full_name="Hồ Thị Xuân", emails=["xuan@hoa.vn"])
+    with factory.begin() as session:
+        b = create(session, actor, full_name="Ho Thi Xuan", emails=["Xuan@Hoa.vn"])
+    drain_consumers(factory, CONSUMERS)
+    run_until_empty(factory, HANDLERS)
+    with factory() as session:
+        assert profiles.live_profile_id(session, workspace_id=ws.id, profile_id=b.id) == a.id
+        merge = session.scalars(select(IdentityMerge).where(IdentityMerge.merged_id == b.id)).one()
+        assert merge.actor_display == "identity"
