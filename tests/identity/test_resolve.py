@@ -225,3 +225,28 @@ def test_the_worker_resolves_new_customers(committed: Engine) -> None:
         assert profiles.live_profile_id(session, workspace_id=ws.id, profile_id=b.id) == a.id
         merge = session.scalars(select(IdentityMerge).where(IdentityMerge.merged_id == b.id)).one()
         assert merge.actor_display == "identity"
+
+
+def test_training_stores_a_model_and_re_resolves(committed: Engine) -> None:
+    factory: sessionmaker[Session] = make_session_factory(committed)
+    with factory.begin() as session:
+        ws = workspaces.create_workspace(session, name="Quán Cà Phê")
+        actor = workspaces.actor_for_user(
+            workspaces.create_user(
+                session,
+                workspace_id=ws.id,
+                email="chu@quan.vn",
+                password=TEST_PASSWORD,
+                display_name="Chủ",
+                role=Role.OWNER,
+            )
+        )
+        a = create(session, actor, full_name="Lý Thị Hạnh", phones=["0903 246 810"])
+        b = create(session, actor, full_name="Ly Thi Hanh", phones=["0903246810"])
+        service.queue_training(session, actor=actor)
+    run_until_empty(factory, HANDLERS)  # trains, then resolves the whole workspace
+    with factory() as session:
+        settings = service.get_settings(session, workspace_id=ws.id)
+        assert settings.model is not None
+        assert settings.model_records == 2
+        assert profiles.live_profile_id(session, workspace_id=ws.id, profile_id=b.id) == a.id

@@ -215,3 +215,14 @@ def test_lineage_shows_every_source(app_client: TestClient, db: Session, actor: 
     lineage = page[page.index('id="lineage"') :]
     assert "binh nguyen" in lineage  # the losing value is shown with its source
     assert "nguồn tin cậy nhất" in lineage  # and why the other one won
+
+
+def test_training_is_queued(app_client: TestClient, db: Session, actor: Actor) -> None:
+    from hoso.core.jobs import Job
+
+    login(app_client)
+    page = app_client.get("/identity/settings")
+    assert 'id="train"' in page.text
+    app_client.post("/identity/settings/train", data={"csrf_token": csrf_of(page.text)})
+    job = db.scalars(select(Job).where(Job.kind == "identity.train")).one()
+    assert job.payload == {"workspace": str(actor.workspace_id)}

@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from hoso.core import audit
+from hoso.core import audit, jobs
 from hoso.core.actor import Actor, ActorKind, Permission
 from hoso.core.clock import utcnow
 from hoso.core.errors import FieldError, ValidationFailed
@@ -410,3 +410,26 @@ def accept_pending_above(session: Session, *, actor: Actor, min_probability: flo
             continue
         merged += 1
     return merged
+
+
+def queue_training(session: Session, *, actor: Actor) -> None:
+    """Queue training the workspace's model on its customers, then re-resolving them all.
+
+    Raises:
+        PermissionDenied: The actor may not merge profiles.
+    """
+    actor.require(Permission.PROFILES_MERGE)
+    jobs.enqueue(
+        session,
+        "identity.train",
+        workspace_id=actor.workspace_id,
+        max_attempts=1,
+        workspace=str(actor.workspace_id),
+    )
+    audit.record(
+        session,
+        actor,
+        "identity.training_queued",
+        subject_type="workspace",
+        subject_id=actor.workspace_id,
+    )

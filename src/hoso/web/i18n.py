@@ -347,6 +347,15 @@ UI: dict[str, dict[Locale, str]] = {
     "identifier_anonymous_id": {"vi": "Mã ẩn danh", "en": "Anonymous id"},
     "identifier_user_id": {"vi": "Mã người dùng", "en": "User id"},
     # --- identity resolution (issue #4) ---
+    "identity_train": {"vi": "Học lại và rà soát tất cả", "en": "Retrain and re-check everyone"},
+    "identity_train_help": {
+        "vi": "hoso học cách so khớp từ chính dữ liệu khách hàng của bạn, rồi rà lại toàn bộ.",
+        "en": "hoso learns how to match from your own customers, then checks them all again.",
+    },
+    "identity_training_queued": {
+        "vi": "Đã xếp lịch học lại; kết quả sẽ có sau ít phút.",
+        "en": "Training is queued; results follow in a few minutes.",
+    },
     "nav_review": {"vi": "Trùng lặp", "en": "Duplicates"},
     "identity_review_title": {
         "vi": "Khách hàng có thể trùng",

@@ -341,3 +341,10 @@ def save_settings(
     )
     flash(request, "saved_flash")
     return RedirectResponse("/identity/settings", status_code=303)
+
+
+@router.post("/identity/settings/train", dependencies=[CsrfChecked])
+def train_model(request: Request, db: DbSession, actor: WebActor) -> Response:
+    service.queue_training(db, actor=actor)
+    flash(request, "identity_training_queued")
+    return RedirectResponse("/identity/settings", status_code=303)
