@@ -484,7 +484,7 @@ def _products(session: Session, workspace_id: UUID, spec: OrderSpec) -> dict[str
             Product.workspace_id == workspace_id, Product.sku.in_(list(lines))
         )
     )
-    return {sku: pid for sku, pid in found}
+    return {row[0]: row[1] for row in found}
 
 
 def _emit(session: Session, workspace_id: UUID, topic: str, payloads: list[dict[str, Any]]) -> None:
