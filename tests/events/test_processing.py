@@ -373,7 +373,7 @@ def test_an_event_that_fails_to_apply_is_kept_and_replayable(
     )
     real = processing._read
 
-    def flaky(work, event, src):  # type: ignore[no-untyped-def]
+    def flaky(work, event, src):
         if event.user_id == "boom":
             raise RuntimeError("simulated bug")
         real(work, event, src)
