@@ -122,7 +122,7 @@ def board(session: Session, *, workspace_id: UUID, minutes: int = 30) -> Board:
         received=sum(by_type.values()),
         by_type=by_type,
         pending=int(pending),
-        lag_seconds=(now - oldest).total_seconds() if oldest else 0.0,
+        lag_seconds=(now - oldest).total_seconds() if oldest is not None else 0.0,
         dead_letters=int(dead or 0),
         stitches=int(stitches or 0),
     )
@@ -151,5 +151,5 @@ def processing_lag(session: Session) -> dict[str, Any]:
     ).one()
     return {
         "pending": int(pending),
-        "lag_seconds": (utcnow() - oldest).total_seconds() if oldest else 0.0,
+        "lag_seconds": (utcnow() - oldest).total_seconds() if oldest is not None else 0.0,
     }
