@@ -101,11 +101,13 @@ def board(session: Session, *, workspace_id: UUID, minutes: int = 30) -> Board:
             .limit(20)
         )
     ]
-    pending, oldest = session.execute(
+    row = session.execute(
         select(func.count(), func.min(LandedEvent.received_at)).where(
             LandedEvent.applied_at.is_(None), LandedEvent.workspace_id == workspace_id
         )
     ).one()
+    pending: int = row[0]
+    oldest: datetime | None = row[1]
     dead = session.scalar(
         select(func.count())
         .select_from(DeadLetter)
