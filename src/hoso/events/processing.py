@@ -34,7 +34,7 @@ from hoso.engine.events.spec import (
 )
 from hoso.events.models import Account, AccountMember, EventSource, LandedEvent, StitchRequest
 from hoso.profiles import from_events
-from hoso.profiles.from_events import Contact, NewIdentifier, TraitChange
+from hoso.profiles.from_events import Contact, NewIdentifier, OrderChange, TraitChange
 from hoso.profiles.models import Profile, ProfileIdentifier
 
 # Order events update the order itself (the timeline shows orders); the others are timeline
@@ -385,23 +385,23 @@ def _write(session: Session, work: _Work, sources: dict[UUID, EventSource]) -> N
     _stamp_records(work, record_ids)
     from_events.apply_traits(session, workspace_id=ws, changes=work.traits)
     from_events.record_interactions(session, workspace_id=ws, rows=work.interactions)
+    changes = []
     for event, pid, label in work.orders:
-        properties = event.payload.get("properties") or {}
         name = canonical_event(event.event or "")
-        spec = order_spec(name, properties)
+        spec = order_spec(name, event.payload.get("properties") or {})
         assert spec is not None  # noqa: S101 - only order events are queued here
-        from_events.upsert_order(
-            session,
-            workspace_id=ws,
-            profile_id=pid,
-            spec=spec,
-            channel=sources[event.source_id].name,
-            ordered_at=event.timestamp,
-            source=label,
-            source_record_id=None,
-            replace_items=name in {"Order Completed", "Order Updated"},
-            placed=name == "Order Completed",
+        changes.append(
+            OrderChange(
+                profile_id=pid,
+                spec=spec,
+                channel=sources[event.source_id].name,
+                at=event.timestamp,
+                source=label,
+                replace_items=name in {"Order Completed", "Order Updated"},
+                placed=name == "Order Completed",
+            )
         )
+    from_events.upsert_orders(session, workspace_id=ws, changes=changes)
     for event, pid, label in work.groups:
         _group(session, ws, event, pid, label)
     if work.stitches:

@@ -202,27 +202,26 @@ class Landed:
     dead_letters: int
 
 
+# One text parameter carries every row as a JSON array, which PostgreSQL parses in C: far
+# cheaper than letting the driver escape thousands of array elements in Python (measured:
+# ~1,600 events/s with unnest(%s::text[], ...) arrays, see docs/benchmarks.md).
 _LAND_SQL = """
 INSERT INTO event_landed (workspace_id, source_id, message_id, type, user_id, anonymous_id,
     event, original_timestamp, sent_at, received_at, timestamp, payload)
-SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::text[], %s::text[], %s::text[],
-    %s::text[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[],
-    %s::jsonb[])
+SELECT (r->>0)::uuid, (r->>1)::uuid, r->>2, r->>3, r->>4, r->>5, r->>6,
+    (r->>7)::timestamptz, (r->>8)::timestamptz, (r->>9)::timestamptz, (r->>10)::timestamptz,
+    r->11
+FROM jsonb_array_elements(%s::jsonb) AS r
 ON CONFLICT (source_id, message_id) DO NOTHING
 """
 _DEAD_SQL = """
 INSERT INTO event_dead_letter (workspace_id, source_id, message_id, type, reason, detail,
     payload, sent_at, received_at)
-SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::text[], %s::text[], %s::jsonb[],
-    %s::jsonb[], %s::timestamptz[], %s::timestamptz[])
+SELECT (r->>0)::uuid, (r->>1)::uuid, r->>2, r->>3, r->>4, r->5, r->6, (r->>7)::timestamptz,
+    (r->>8)::timestamptz
+FROM jsonb_array_elements(%s::jsonb) AS r
 ON CONFLICT (source_id, message_id) DO NOTHING
 """
-
-
-def _text(payload: bytes) -> str:
-    # jsonb refuses the NUL character; it can mean nothing in customer data.
-    text = payload.decode()
-    return text.replace("\\u0000", "\\ufffd") if "\\u0000" in text else text
 
 
 def land(session: Session, *, batches: list[Batch]) -> Landed:
@@ -232,8 +231,8 @@ def land(session: Session, *, batches: list[Batch]) -> Landed:
     request is accepted and never stored twice. Events of a disabled source become dead
     letters (``source_disabled``), replayable once it is enabled again.
     """
-    cols: list[list[Any]] = [[] for _ in range(12)]
-    dead: list[list[Any]] = [[] for _ in range(9)]
+    rows: list[list[Any]] = []
+    dead: list[list[Any]] = []
     for batch in batches:
         src = batch.source
         rejections = list(batch.rejections)
@@ -245,53 +244,48 @@ def land(session: Session, *, batches: list[Batch]) -> Landed:
             landings: list[Landing] = []
         else:
             landings = batch.landings
-        for m in landings:
-            for col, value in zip(
-                cols,
-                (
-                    src.workspace_id,
-                    src.id,
-                    m.message_id,
-                    m.type,
-                    m.user_id,
-                    m.anonymous_id,
-                    m.event,
-                    m.original_timestamp,
-                    m.sent_at,
-                    batch.received_at,
-                    m.timestamp,
-                    _text(m.payload),
-                ),
-                strict=True,
-            ):
-                col.append(value)
-        for r in rejections:
-            for col, value in zip(
-                dead,
-                (
-                    src.workspace_id,
-                    src.id,
-                    r.message_id,
-                    r.type,
-                    r.reason,
-                    orjson.dumps(r.detail).decode(),
-                    _text(r.payload),
-                    r.sent_at,
-                    batch.received_at,
-                ),
-                strict=True,
-            ):
-                col.append(value)
+        at = batch.received_at
+        rows.extend(
+            [
+                src.workspace_id,
+                src.id,
+                m.message_id,
+                m.type,
+                m.user_id,
+                m.anonymous_id,
+                m.event,
+                m.original_timestamp,
+                m.sent_at,
+                at,
+                m.timestamp,
+                orjson.Fragment(m.payload),
+            ]
+            for m in landings
+        )
+        dead.extend(
+            [
+                src.workspace_id,
+                src.id,
+                r.message_id,
+                r.type,
+                r.reason,
+                r.detail,
+                orjson.Fragment(r.payload),
+                r.sent_at,
+                at,
+            ]
+            for r in rejections
+        )
     cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
     landed = dead_count = 0
     with cursor:
-        if cols[0]:
-            cursor.execute(_LAND_SQL, cols)
+        if rows:
+            cursor.execute(_LAND_SQL, (orjson.dumps(rows).decode(),))
             landed = cursor.rowcount
-        if dead[0]:
-            cursor.execute(_DEAD_SQL, dead)
+        if dead:
+            cursor.execute(_DEAD_SQL, (orjson.dumps(dead).decode(),))
             dead_count = cursor.rowcount
-    return Landed(landed=landed, duplicates=len(cols[0]) - landed, dead_letters=dead_count)
+    return Landed(landed=landed, duplicates=len(rows) - landed, dead_letters=dead_count)
 
 
 def get_dead_letter(session: Session, *, actor: Actor, dead_letter_id: int) -> DeadLetter:

@@ -12,12 +12,12 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
 from hoso.core.audit import AuditEvent
 from hoso.core.clock import utcnow
+from hoso.core.db import insert_json_rows
 from hoso.core.errors import FieldError
 from hoso.core.ids import uuid7
 from hoso.core.masking import mask
@@ -91,24 +91,25 @@ def create_profiles(
     if not ids:
         return
     now = utcnow()
-    session.execute(
-        insert(Profile),
-        [{"id": pid, "workspace_id": workspace_id, "created_at": now} for pid in ids],
-    )
-    session.execute(
-        insert(AuditEvent),
+    _insert(
+        session,
+        Profile,
         [
             {
+                "id": pid,
                 "workspace_id": workspace_id,
-                "actor_kind": "system",
-                "actor_display": source_of[pid],
-                "action": "profile.created",
-                "subject_type": "profile",
-                "subject_id": pid,
-                "after": {"source": source_of[pid]},
+                "full_name": "",
+                "name_key": "",
+                "created_at": now,
+                "updated_at": now,
             }
             for pid in ids
         ],
+    )
+    _audit(
+        session,
+        workspace_id,
+        [("profile.created", pid, source_of[pid], {"source": source_of[pid]}) for pid in ids],
     )
     _emit(session, workspace_id, "profile.created", [{"profile_id": str(pid)} for pid in ids])
 
@@ -120,7 +121,9 @@ def add_identifiers(session: Session, *, workspace_id: UUID, rows: list[NewIdent
     if not unique:
         return
     now = utcnow()
-    statement = pg_insert(ProfileIdentifier).values(
+    _insert(
+        session,
+        ProfileIdentifier,
         [
             {
                 "id": uuid7(),
@@ -131,19 +134,16 @@ def add_identifiers(session: Session, *, workspace_id: UUID, rows: list[NewIdent
                 "value_raw": r.raw,
                 "namespace": r.namespace,
                 "flags": list(r.flags),
+                "is_primary": False,
                 "source": r.source,
                 "source_record_id": r.source_record_id,
                 "first_seen_at": now,
                 "last_seen_at": now,
             }
             for r in unique.values()
-        ]
-    )
-    session.execute(
-        statement.on_conflict_do_update(
-            constraint="uq_profile_identifier_profile_id_kind_value",
-            set_={"last_seen_at": statement.excluded.last_seen_at},
-        )
+        ],
+        "ON CONFLICT ON CONSTRAINT uq_profile_identifier_profile_id_kind_value "
+        "DO UPDATE SET last_seen_at = excluded.last_seen_at",
     )
 
 
@@ -156,12 +156,21 @@ def land_source_records(
     """
     if not rows:
         return {}
-    values = [{"id": uuid7(), "workspace_id": workspace_id, "source_ref": None, **r} for r in rows]
-    statement = pg_insert(SourceRecord).values(values)
-    session.execute(
-        statement.on_conflict_do_nothing(
-            constraint="uq_source_record_workspace_id_source_idempotency_key"
-        )
+    now = utcnow()
+    _insert(
+        session,
+        SourceRecord,
+        [
+            {
+                "id": uuid7(),
+                "workspace_id": workspace_id,
+                "source_ref": None,
+                "received_at": now,
+                **r,
+            }
+            for r in rows
+        ],
+        "ON CONFLICT ON CONSTRAINT uq_source_record_workspace_id_source_idempotency_key DO NOTHING",
     )
     found = session.execute(
         select(SourceRecord.idempotency_key, SourceRecord.id).where(
@@ -229,7 +238,7 @@ def apply_traits(
         if keys
         else {}
     )
-    audits: list[dict[str, Any]] = []
+    audits: list[tuple[str, UUID, str, dict[str, Any]]] = []
     updated: list[dict[str, Any]] = []
     identifiers: list[NewIdentifier] = []
     now = utcnow()
@@ -275,21 +284,12 @@ def apply_traits(
             profile.version += 1
             profile.updated_at = now
             audits.append(
-                {
-                    "workspace_id": workspace_id,
-                    "actor_kind": "system",
-                    "actor_display": profile_changes[-1].source,
-                    "action": "profile.updated",
-                    "subject_type": "profile",
-                    "subject_id": pid,
-                    "after": mask(_jsonable(after)),
-                }
+                ("profile.updated", pid, profile_changes[-1].source, mask(_jsonable(after)))
             )
             updated.append({"profile_id": str(pid), "fields": sorted(after)})
     session.flush()
     add_identifiers(session, workspace_id=workspace_id, rows=identifiers)
-    if audits:
-        session.execute(insert(AuditEvent), audits)
+    _audit(session, workspace_id, audits)
     _emit(session, workspace_id, "profile.updated", updated)
     return len(updated)
 
@@ -345,8 +345,20 @@ def record_interactions(
     """
     if not rows:
         return
-    session.execute(
-        insert(Interaction), [{"id": uuid7(), "workspace_id": workspace_id, **r} for r in rows]
+    _insert(
+        session,
+        Interaction,
+        [
+            {
+                "id": uuid7(),
+                "workspace_id": workspace_id,
+                "direction": None,
+                "source_record_id": None,
+                "created_by_id": None,
+                **r,
+            }
+            for r in rows
+        ],
     )
     per_profile: dict[str, int] = {}
     for r in rows:
@@ -359,71 +371,87 @@ def record_interactions(
     )
 
 
-def upsert_order(
-    session: Session,
-    *,
-    workspace_id: UUID,
-    profile_id: UUID,
-    spec: OrderSpec,
-    channel: str,
-    ordered_at: datetime,
-    source: str,
-    source_record_id: UUID | None,
-    replace_items: bool,
-    placed: bool,
-) -> Order:
-    """Create or update the order an e-commerce event describes; totals are computed here.
+@dataclass(frozen=True, slots=True)
+class OrderChange:
+    """What one e-commerce event says about an order."""
 
-    The status only moves forward (pending, completed, cancelled, refunded), so events that
-    arrive out of order end in the right state. Items are replaced by Completed/Updated events.
-    ``placed`` (Order Completed) sets the order's time, even when a later event created it.
+    profile_id: UUID
+    spec: OrderSpec
+    channel: str
+    at: datetime
+    source: str
+    replace_items: bool  # Order Completed / Order Updated carry the full list of products
+    placed: bool  # Order Completed: the order's time is this event's
+
+
+def upsert_orders(session: Session, *, workspace_id: UUID, changes: list[OrderChange]) -> int:
+    """Create or update the orders e-commerce events describe; totals are computed here.
+
+    Set-based: one read of the orders concerned, one upsert of the products, then one write
+    per kind of row. Events are applied in order; the status only moves forward (pending,
+    completed, cancelled, refunded), so events arriving out of order end in the right state.
+    Returns how many orders were created.
     """
-    order = session.scalar(
-        select(Order)
-        .where(
-            Order.workspace_id == workspace_id,
-            Order.channel == channel,
-            Order.external_id == spec.external_id,
+    if not changes:
+        return 0
+    keys = {(c.channel, c.spec.external_id) for c in changes}
+    existing = {
+        (o.channel, o.external_id): o
+        for o in session.scalars(
+            select(Order)
+            .where(
+                Order.workspace_id == workspace_id,
+                Order.external_id.in_({k[1] for k in keys}),
+                Order.channel.in_({k[0] for k in keys}),
+            )
+            .with_for_update()
         )
-        .with_for_update()
-    )
-    product_ids = _products(session, workspace_id, spec)
-    created = order is None
-    if order is None:
-        order = Order(
-            id=uuid7(),
-            workspace_id=workspace_id,
-            profile_id=profile_id,
-            external_id=spec.external_id,
-            channel=channel,
-            status=spec.status or "pending",
-            ordered_at=ordered_at,
-            currency=spec.currency,
-            subtotal=Decimal(0),
-            discount=Decimal(0),
-            total=Decimal(0),
-            source=source,
-            source_record_id=source_record_id,
-        )
-        session.add(order)
-        session.flush()
-        replace_items = True
-    before_status = order.status
-    if placed:
-        order.ordered_at = ordered_at
-    if spec.status and STATUS_RANK[spec.status] > STATUS_RANK.get(order.status, 0):
-        order.status = spec.status
-    if replace_items and spec.lines:
-        if not created:
-            session.execute(delete(OrderItem).where(OrderItem.order_id == order.id))
-        session.execute(
-            insert(OrderItem),
-            [
+    }
+    products = _products(session, workspace_id, changes)
+    now = utcnow()
+    new: dict[tuple[str, str], dict[str, Any]] = {}
+    items: dict[UUID, list[dict[str, Any]]] = {}
+    touched: dict[UUID, tuple[str, UUID, str, bool]] = {}
+    for change in changes:
+        key = (change.channel, change.spec.external_id)
+        spec = change.spec
+        order = existing.get(key)
+        state: Any = order if order is not None else new.get(key)
+        created = state is None
+        if state is None:
+            state = {
+                "id": uuid7(),
+                "workspace_id": workspace_id,
+                "profile_id": change.profile_id,
+                "external_id": spec.external_id,
+                "channel": change.channel,
+                "store": None,
+                "status": spec.status or "pending",
+                "ordered_at": change.at,
+                "currency": spec.currency,
+                "subtotal": Decimal(0),
+                "discount": Decimal(0),
+                "total": Decimal(0),
+                "payment_method": None,
+                "source": change.source,
+                "source_record_id": None,
+                "created_at": now,
+            }
+            new[key] = state
+        order_id = state["id"] if isinstance(state, dict) else state.id
+        status = state["status"] if isinstance(state, dict) else state.status
+        if spec.status and STATUS_RANK[spec.status] > STATUS_RANK.get(status, 0):
+            status = spec.status
+        values: dict[str, Any] = {"status": status}
+        if change.placed:
+            values["ordered_at"] = change.at
+        if (change.replace_items or created) and spec.lines:
+            items[order_id] = [
                 {
                     "id": uuid7(),
                     "workspace_id": workspace_id,
-                    "order_id": order.id,
-                    "product_id": product_ids.get(line.sku) if line.sku else None,
+                    "order_id": order_id,
+                    "product_id": products.get(line.sku) if line.sku else None,
                     "sku": line.sku,
                     "name": nfc(line.name),
                     "quantity": line.quantity,
@@ -431,40 +459,65 @@ def upsert_order(
                     "line_total": line.quantity * line.unit_price,
                 }
                 for line in spec.lines
-            ],
+            ]
+            values.update(
+                subtotal=spec.subtotal,
+                discount=spec.discount,
+                total=spec.subtotal - spec.discount,
+                currency=spec.currency,
+            )
+        for name, value in values.items():
+            if isinstance(state, dict):
+                state[name] = value
+            else:
+                setattr(state, name, value)
+        profile_id = state["profile_id"] if isinstance(state, dict) else state.profile_id
+        first = touched.get(order_id)
+        touched[order_id] = (
+            change.source,
+            profile_id,
+            status,
+            first[3] if first else created,
         )
-        order.subtotal = spec.subtotal
-        order.discount = spec.discount
-        order.total = spec.subtotal - spec.discount
-        order.currency = spec.currency
+    _insert(session, Order, list(new.values()))
+    replaced = [oid for oid in items if oid not in {n["id"] for n in new.values()}]
+    if replaced:
+        session.execute(delete(OrderItem).where(OrderItem.order_id.in_(replaced)))
+    _insert(session, OrderItem, [row for rows in items.values() for row in rows])
     session.flush()
-    session.add(
-        AuditEvent(
-            workspace_id=workspace_id,
-            actor_kind="system",
-            actor_display=source,
-            action="order.created" if created else "order.updated",
-            subject_type="profile",
-            subject_id=order.profile_id,
-            after={"order_id": str(order.id), "status": order.status, "total": str(order.total)},
-        )
+    _audit(
+        session,
+        workspace_id,
+        [
+            (
+                "order.created" if created else "order.updated",
+                profile_id,
+                source,
+                {"order_id": str(oid), "status": status},
+            )
+            for oid, (source, profile_id, status, created) in touched.items()
+        ],
     )
-    if created or before_status != order.status or replace_items:
-        _emit(
-            session,
-            workspace_id,
-            "order.created" if created else "order.updated",
-            [{"profile_id": str(order.profile_id), "order_id": str(order.id)}],
-        )
-    return order
+    _emit(
+        session,
+        workspace_id,
+        "order.changed",
+        [
+            {"profile_id": str(profile_id), "order_id": str(oid), "created": created}
+            for oid, (_, profile_id, _, created) in touched.items()
+        ],
+    )
+    return len(new)
 
 
-def _products(session: Session, workspace_id: UUID, spec: OrderSpec) -> dict[str, UUID]:
-    """Product ids by sku, creating the products an order names for the first time."""
-    lines = {line.sku: line for line in spec.lines if line.sku}
+def _products(session: Session, workspace_id: UUID, changes: list[OrderChange]) -> dict[str, UUID]:
+    """Product ids by sku, creating the products orders name for the first time."""
+    lines = {line.sku: line for c in changes for line in c.spec.lines if line.sku}
     if not lines:
         return {}
-    statement = pg_insert(Product).values(
+    _insert(
+        session,
+        Product,
         [
             {
                 "id": uuid7(),
@@ -474,11 +527,12 @@ def _products(session: Session, workspace_id: UUID, spec: OrderSpec) -> dict[str
                 "category": line.category,
                 "brand": line.brand,
                 "price": line.unit_price,
+                "created_at": utcnow(),
             }
             for sku, line in lines.items()
-        ]
+        ],
+        "ON CONFLICT ON CONSTRAINT uq_product_workspace_id_sku DO NOTHING",
     )
-    session.execute(statement.on_conflict_do_nothing(constraint="uq_product_workspace_id_sku"))
     found = session.execute(
         select(Product.sku, Product.id).where(
             Product.workspace_id == workspace_id, Product.sku.in_(list(lines))
@@ -487,12 +541,46 @@ def _products(session: Session, workspace_id: UUID, spec: OrderSpec) -> dict[str
     return {row[0]: row[1] for row in found}
 
 
+def _insert(session: Session, model: Any, rows: list[dict[str, Any]], suffix: str = "") -> int:
+    table: Table = model.__table__
+    return insert_json_rows(session, table, rows, suffix=suffix)
+
+
+def _audit(
+    session: Session,
+    workspace_id: UUID,
+    entries: list[tuple[str, UUID, str, dict[str, Any]]],
+) -> None:
+    _insert(
+        session,
+        AuditEvent,
+        [
+            {
+                "workspace_id": workspace_id,
+                "actor_kind": "system",
+                "actor_id": None,
+                "actor_display": display,
+                "action": action,
+                "subject_type": "profile",
+                "subject_id": subject,
+                "before": None,
+                "after": after,
+            }
+            for action, subject, display, after in entries
+        ],
+    )
+
+
 def _emit(session: Session, workspace_id: UUID, topic: str, payloads: list[dict[str, Any]]) -> None:
-    if payloads:
-        session.execute(
-            insert(OutboxEvent),
-            [{"workspace_id": workspace_id, "topic": topic, "payload": p} for p in payloads],
-        )
+    now = utcnow()
+    _insert(
+        session,
+        OutboxEvent,
+        [
+            {"workspace_id": workspace_id, "topic": topic, "payload": p, "created_at": now}
+            for p in payloads
+        ],
+    )
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:

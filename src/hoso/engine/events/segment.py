@@ -109,6 +109,16 @@ def _identifier(value: Any) -> tuple[bool, str | None]:
     return False, None
 
 
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
 def _content_id(message: dict[str, Any]) -> str:
     # A message without messageId gets one derived from its content, so a retried request
     # still dedupes (Segment would assign a random one, which cannot).
@@ -131,7 +141,7 @@ def read_message(
     ``batch_context`` and ``batch_integrations`` are merged under the item's own keys.
     """
     if not isinstance(item, dict):
-        return Rejection("not_an_object", orjson.dumps({"_raw": item}))
+        return Rejection("not_an_object", orjson.dumps({"_raw": _without_nul(item)}))
     if batch_context:
         own = item.get("context")
         item["context"] = {**batch_context, **own} if isinstance(own, dict) else batch_context
@@ -143,6 +153,9 @@ def read_message(
     if type_ is not None:
         item["type"] = type_
     payload = orjson.dumps(item)
+    if b"\\u0000" in payload:
+        # PostgreSQL's jsonb refuses the NUL character; it means nothing in customer data.
+        payload = orjson.dumps(_without_nul(item))
     kind = item.get("type")
     raw_id = item.get("messageId")
     message_id: str | None
