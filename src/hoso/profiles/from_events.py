@@ -9,6 +9,7 @@ log and the outbox, with lineage. They flush, never commit.
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -55,8 +56,12 @@ class Contact:
     usable: bool
 
 
+@lru_cache(maxsize=65_536)
 def contact(kind: str, raw: str) -> Contact | None:
-    """Normalise a phone or email trait; ``None`` when it is not a phone or email at all."""
+    """Normalise a phone or email trait; ``None`` when it is not a phone or email at all.
+
+    Cached: customers send the same traits again and again, and phone parsing is not cheap.
+    """
     if kind == "email":
         email = normalize_email(raw)
         if email.value is None:
