@@ -12,14 +12,13 @@ import logging
 import threading
 from collections.abc import Callable
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from hoso.events import processing, service
-from hoso.events.models import LandedEvent
 
 log = logging.getLogger(__name__)
-CHUNK = 1000
+CHUNK = 2000
 _LOCK = 0x686F736F_6576  # "hoso" "ev"
 
 
@@ -33,15 +32,7 @@ def apply_pending(factory: sessionmaker[Session], *, limit: int = CHUNK) -> int:
     with factory.begin() as session:
         if not session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _LOCK}):
             return 0
-        events = list(
-            session.scalars(
-                select(LandedEvent)
-                .where(LandedEvent.applied_at.is_(None))
-                .order_by(LandedEvent.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        )
+        events = service.claim_pending(session, limit=limit)
         if not events:
             return 0
         try:
@@ -54,7 +45,7 @@ def apply_pending(factory: sessionmaker[Session], *, limit: int = CHUNK) -> int:
         return len(events)
 
 
-def _apply_alone(session: Session, event: LandedEvent) -> None:
+def _apply_alone(session: Session, event: service.Pending) -> None:
     try:
         with session.begin_nested():
             processing.apply_events(session, events=[event])

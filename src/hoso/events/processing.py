@@ -34,6 +34,7 @@ from hoso.engine.events.spec import (
     technical,
 )
 from hoso.events.models import Account, AccountMember, EventSource, LandedEvent, StitchRequest
+from hoso.events.service import Pending
 from hoso.profiles import from_events
 from hoso.profiles.from_events import Contact, NewIdentifier, OrderChange, TraitChange
 from hoso.profiles.models import Profile, ProfileIdentifier
@@ -75,8 +76,8 @@ class _Work:
     traits: dict[UUID, list[TraitChange]] = field(default_factory=lambda: defaultdict(list))
     interactions: list[dict[str, Any]] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)
-    orders: list[tuple[LandedEvent, UUID, str]] = field(default_factory=list)
-    groups: list[tuple[LandedEvent, UUID, str]] = field(default_factory=list)
+    orders: list[tuple[Pending, UUID, str]] = field(default_factory=list)
+    groups: list[tuple[Pending, UUID, str]] = field(default_factory=list)
     stitches: list[tuple[UUID, UUID, str, dict[str, Any]]] = field(default_factory=list)
 
     def new_profile(self, source: str) -> UUID:
@@ -101,7 +102,7 @@ def _source_label(source: EventSource) -> str:
     return f"events:{source.name}"
 
 
-def _lookup(session: Session, workspace_id: UUID, events: list[LandedEvent]) -> _Links:
+def _lookup(session: Session, workspace_id: UUID, events: list[Pending]) -> _Links:
     users: set[str] = set()
     anonymous: set[str] = set()
     emails: set[str] = set()
@@ -190,7 +191,7 @@ def _contacts(payload: dict[str, Any]) -> list[Contact]:
 
 def _resolve(
     work: _Work,
-    event: LandedEvent,
+    event: Pending,
     source: str,
     user_id: str | None,
     anonymous_id: str | None,
@@ -250,7 +251,7 @@ def stitch(
     survivor: UUID,
     merged: UUID,
     reason: str,
-    event: LandedEvent,
+    event: Pending,
     **evidence: Any,
 ) -> None:
     """Two existing profiles are one customer: ask for a merge.
@@ -270,7 +271,7 @@ def stitch(
     )
 
 
-def apply_events(session: Session, *, events: list[LandedEvent]) -> Applied:
+def apply_events(session: Session, *, events: list[Pending]) -> Applied:
     """Apply landed events (oldest first) and mark them applied, in the caller's transaction."""
     if not events:
         return Applied(0, 0, 0, 0, 0)
@@ -280,7 +281,7 @@ def apply_events(session: Session, *, events: list[LandedEvent]) -> Applied:
             select(EventSource).where(EventSource.id.in_({e.source_id for e in events}))
         )
     }
-    by_workspace: dict[UUID, list[LandedEvent]] = defaultdict(list)
+    by_workspace: dict[UUID, list[Pending]] = defaultdict(list)
     for e in events:
         by_workspace[e.workspace_id].append(e)
     totals = [0, 0, 0, 0]
@@ -302,7 +303,7 @@ def apply_events(session: Session, *, events: list[LandedEvent]) -> Applied:
     return Applied(len(events), *totals)
 
 
-def _read(work: _Work, event: LandedEvent, source: EventSource) -> None:
+def _read(work: _Work, event: Pending, source: EventSource) -> None:
     label = _source_label(source)
     payload = event.payload
     if event.type == "alias":
@@ -376,7 +377,7 @@ def _read(work: _Work, event: LandedEvent, source: EventSource) -> None:
     )
 
 
-def _alias(work: _Work, event: LandedEvent, source: str, previous: str, user_id: str) -> None:
+def _alias(work: _Work, event: Pending, source: str, previous: str, user_id: str) -> None:
     links = work.links
     by_new = links.user.get(user_id)
     by_previous = links.user.get(previous) or links.anonymous.get(previous)
@@ -452,7 +453,7 @@ def _stamp_records(work: _Work, record_ids: dict[str, UUID]) -> None:
             change.source_record_id = record_ids.get(key)
 
 
-def _group(session: Session, ws: UUID, event: LandedEvent, pid: UUID, label: str) -> None:
+def _group(session: Session, ws: UUID, event: Pending, pid: UUID, label: str) -> None:
     payload = event.payload
     group_id = str(payload.get("groupId"))
     traits = payload.get("traits")

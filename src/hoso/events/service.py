@@ -7,6 +7,7 @@ caller's transaction. The edge commits before answering 200. Processing (applyin
 events to profiles) is in ``hoso.events.processing``.
 """
 
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from sqlalchemy import select, update
+from sqlalchemy import Text, cast, select, update
 from sqlalchemy.orm import Session
 
 from hoso.core import audit
@@ -302,7 +303,60 @@ def get_dead_letter(session: Session, *, actor: Actor, dead_letter_id: int) -> D
     return found
 
 
-def record_processing_failure(session: Session, *, event: LandedEvent, error: str) -> None:
+@dataclass(slots=True)
+class Pending:
+    """A landed event waiting to be applied (a plain row: no ORM state to track)."""
+
+    id: int
+    workspace_id: UUID
+    source_id: UUID
+    message_id: str
+    type: str
+    user_id: str | None
+    anonymous_id: str | None
+    event: str | None
+    timestamp: datetime
+    sent_at: datetime | None
+    received_at: datetime
+    payload: dict[str, Any]
+
+
+def _loads(text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # integers beyond 64 bits: the standard parser takes them
+        return json.loads(text)
+
+
+def claim_pending(session: Session, *, limit: int) -> list[Pending]:
+    """Lock the oldest unapplied events (skipping those another applier holds)."""
+    rows = session.execute(
+        select(
+            LandedEvent.id,
+            LandedEvent.workspace_id,
+            LandedEvent.source_id,
+            LandedEvent.message_id,
+            LandedEvent.type,
+            LandedEvent.user_id,
+            LandedEvent.anonymous_id,
+            LandedEvent.event,
+            LandedEvent.timestamp,
+            LandedEvent.sent_at,
+            LandedEvent.received_at,
+            cast(LandedEvent.payload, Text),
+        )
+        .where(LandedEvent.applied_at.is_(None))
+        .order_by(LandedEvent.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [
+        Pending(id_, ws, src, mid, kind, uid, aid, name, ts, sent, received, _loads(payload))
+        for id_, ws, src, mid, kind, uid, aid, name, ts, sent, received, payload in rows
+    ]
+
+
+def record_processing_failure(session: Session, *, event: Pending, error: str) -> None:
     """Keep a landed event whose processing failed as a dead letter, and take it off the queue.
 
     A replay puts it back on the queue.
