@@ -83,7 +83,12 @@ class Events:
     """Generates Segment messages as bytes (cheap: the load generator shares the 2 cores)."""
 
     def __init__(self, run: str, *, seed: int, customers: int = 2000, simple: bool = False):
-        self.run, self.rng, self.customers, self.simple = run, random.Random(seed), customers, simple
+        self.run, self.rng, self.customers, self.simple = (
+            run,
+            random.Random(seed),
+            customers,
+            simple,
+        )
         self.counter = 0
         self._lock = threading.Lock()
 
@@ -105,40 +110,56 @@ class Events:
         )
         if self.simple:
             who = b'"anonymousId":"anon-%d"' % c
-        context = b'"context":{"ip":"113.161.%d.%d","userAgent":"%s","locale":"vi-VN",' % (
-            c % 250,
-            n % 250,
-            UA,
-        ) + b'"library":{"name":"analytics-python","version":"2.4.0"}}'
+        context = (
+            b'"context":{"ip":"113.161.%d.%d","userAgent":"%s","locale":"vi-VN",'
+            % (
+                c % 250,
+                n % 250,
+                UA,
+            )
+            + b'"library":{"name":"analytics-python","version":"2.4.0"}}'
+        )
         roll = rng.random()
         if self.simple:
             roll = roll * 0.8  # page or track only
         if roll < 0.3:
-            body = b'"type":"page","name":"S\xe1\xba\xa3n ph\xe1\xba\xa9m %d","properties":{"url":"https://shop.vn/p/%d?utm_source=zalo"}' % (
-                n % 500,
-                n % 500,
+            body = (
+                b'"type":"page","name":"S\xe1\xba\xa3n ph\xe1\xba\xa9m %d","properties":{"url":"https://shop.vn/p/%d?utm_source=zalo"}'
+                % (
+                    n % 500,
+                    n % 500,
+                )
             )
         elif roll < 0.8:
             event = b"Product Viewed" if roll < 0.6 else b"Product Added"
-            body = b'"type":"track","event":"%s","properties":{"product_id":"SP-%d","price":%d,"currency":"VND"}' % (
-                event,
-                n % 500,
-                rng.randrange(50, 2000) * 1000,
+            body = (
+                b'"type":"track","event":"%s","properties":{"product_id":"SP-%d","price":%d,"currency":"VND"}'
+                % (
+                    event,
+                    n % 500,
+                    rng.randrange(50, 2000) * 1000,
+                )
             )
         elif roll < 0.95:
             name = NAMES[c % len(NAMES)].encode()
-            body = b'"type":"identify","userId":"user-%d","traits":{"name":"%s","email":"kh%d@shop.vn","phone":"09%08d"}' % (
-                c,
-                name,
-                c,
-                c,
+            body = (
+                b'"type":"identify","userId":"user-%d","traits":{"name":"%s","email":"kh%d@shop.vn","phone":"09%08d"}'
+                % (
+                    c,
+                    name,
+                    c,
+                    c,
+                )
             )
             who = b'"anonymousId":"anon-%d"' % c
         else:
-            body = b'"type":"track","userId":"user-%d","event":"Order Completed","properties":{"order_id":"%s","currency":"VND","products":[{"sku":"SP-%d","name":"\xc3\x81o","price":250000,"quantity":2}]}' % (
-                c,
-                mid.encode(),
-                n % 500,
+            body = (
+                b'"type":"track","userId":"user-%d","event":"Order Completed","properties":{"order_id":"%s","currency":"VND","products":[{"sku":"SP-%d","name":"\xc3\x81o","price":250000,"quantity":2}]}'
+                % (
+                    c,
+                    mid.encode(),
+                    n % 500,
+                )
             )
             who = b'"anonymousId":"anon-%d"' % c
         return mid, b'{"messageId":"%s","timestamp":"%s",%s,%s,%s}' % (
@@ -383,10 +404,13 @@ def copy_floor(dsn: str, events: Events, count: int, batch: int) -> float:
         )
         conn.commit()
         started = time.perf_counter()
-        with conn.cursor() as cur, cur.copy(
-            "COPY bench_copy (workspace_id, source_id, message_id, type, user_id, anonymous_id,"
-            " event, original_timestamp, sent_at, received_at, timestamp, payload) FROM STDIN"
-        ) as copy:
+        with (
+            conn.cursor() as cur,
+            cur.copy(
+                "COPY bench_copy (workspace_id, source_id, message_id, type, user_id, anonymous_id,"
+                " event, original_timestamp, sent_at, received_at, timestamp, payload) FROM STDIN"
+            ) as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
         conn.commit()
@@ -427,9 +451,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--batch", type=int, default=100)
-    parser.add_argument(
-        "--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres"
-    )
+    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--phase", choices=["all", "accept", "kill"], default="all")
@@ -458,11 +480,18 @@ def main() -> int:
         servers.start_serve()
         servers.start_worker()
         if args.phase in {"all", "accept"}:
-            print(f"accept: {args.clients} clients x {args.batch} events, {args.seconds:.0f} s; load {_load()}")
+            print(
+                f"accept: {args.clients} clients x {args.batch} events, {args.seconds:.0f} s; load {_load()}"
+            )
             events = Events("a", seed=args.seed)
             load, elapsed, samples = run_load(
-                servers, accept_key, events, seconds=args.seconds, clients=args.clients,
-                batch=args.batch, retry=False,
+                servers,
+                accept_key,
+                events,
+                seconds=args.seconds,
+                clients=args.clients,
+                batch=args.batch,
+                retry=False,
             )
             pending_end, landed = _pending(dsn)
             drain = _drain(dsn)
@@ -503,11 +532,19 @@ def main() -> int:
                 f"  load average (1/5/15 min) after: {load_after}"
             )
         if args.phase in {"all", "kill"}:
-            print(f"kill: retries, kill -9 of serve and worker, {args.seconds:.0f} s; load {_load()}")
+            print(
+                f"kill: retries, kill -9 of serve and worker, {args.seconds:.0f} s; load {_load()}"
+            )
             events = Events("k", seed=args.seed + 1, simple=True)
             load, elapsed, _ = run_load(
-                servers, kill_key, events, seconds=args.seconds, clients=args.clients,
-                batch=args.batch, retry=True, chaos=True,
+                servers,
+                kill_key,
+                events,
+                seconds=args.seconds,
+                clients=args.clients,
+                batch=args.batch,
+                retry=True,
+                chaos=True,
             )
             drain = _drain(dsn)
             with psycopg.connect(dsn, autocommit=True) as conn:
