@@ -148,6 +148,41 @@ def test_identify_by_email_links_to_the_one_customer_holding_it(
     )
 
 
+def test_a_visitor_identified_as_an_imported_customer_joins_that_customer(
+    db: Session,
+    session_factory: sessionmaker[Session],
+    workspace: Workspace,
+    actor: Actor,
+    source: EventSource,
+) -> None:
+    from hoso.profiles import service as profiles
+    from hoso.profiles.schemas import ProfileCreate
+
+    imported = profiles.create_profile(
+        db,
+        actor=actor,
+        data=ProfileCreate(full_name="Phạm Thu Hà", phones=["0912 345 678"]),
+        source="excel:members.xlsx",
+    )
+    land(db, source, msg("page", anonymousId="visitor-1", name="Khuyến mãi"))
+    apply(session_factory)
+    visitor = profile_of(db, workspace, "anonymous_id", "visitor-1")
+    land(
+        db,
+        source,
+        msg("identify", userId="web-42", anonymousId="visitor-1", traits={"phone": "+84912345678"}),
+    )
+    apply(session_factory)
+    assert profile_of(db, workspace, "user_id", "web-42").id == imported.id
+    stitch = db.scalar(select(StitchRequest))
+    assert stitch is not None
+    assert (stitch.survivor_id, stitch.merged_id, stitch.reason) == (
+        imported.id,
+        visitor.id,
+        "identify",
+    )
+
+
 def test_alias_of_two_profiles_asks_for_a_merge_and_keeps_both(
     db: Session, session_factory: sessionmaker[Session], workspace: Workspace, source: EventSource
 ) -> None:

@@ -216,16 +216,20 @@ def _resolve(
             stitch(work, by_user, by_anon, "identify", event, anonymous_id=anonymous_id)
             # Else the anonymous id belongs to another known user: never re-attached (guard).
         return by_user
-    # A userId nobody holds yet.
-    if by_anon is not None and not links.users_of.get(by_anon):
-        work.attach(by_anon, "user_id", user_id, source)  # the visitor becomes the customer
-        return by_anon
+    # A userId nobody holds yet. First: the one customer already holding this email or phone
+    # (imported from a POS or a spreadsheet, say) is this customer.
     holder = _single_holder(links, contacts)
     if holder is not None and not links.users_of.get(holder):
         work.attach(holder, "user_id", user_id, source)
         if anonymous_id and by_anon is None:
             work.attach(holder, "anonymous_id", anonymous_id, source)
+        elif by_anon is not None and by_anon != holder and not links.users_of.get(by_anon):
+            # The visitor's own profile holds their anonymous history: a merge.
+            stitch(work, holder, by_anon, "identify", event, anonymous_id=anonymous_id)
         return holder
+    if by_anon is not None and not links.users_of.get(by_anon):
+        work.attach(by_anon, "user_id", user_id, source)  # the visitor becomes the customer
+        return by_anon
     pid = work.new_profile(source)
     work.attach(pid, "user_id", user_id, source)
     if anonymous_id and by_anon is None:
