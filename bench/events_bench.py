@@ -368,6 +368,10 @@ def run_load(
             servers.start_worker()
             killed_worker = True
         time.sleep(1.0)
+    if chaos and not killed_worker:  # the load ended first (a slow restart): kill it now,
+        print("  kill -9 hoso worker after the load; restarting")  # with events pending
+        servers.kill("worker")
+        servers.start_worker()
     return load, time.monotonic() - started, samples
 
 
