@@ -19,8 +19,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Text, Uuid, and_, any_, cast, or_, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -33,11 +32,10 @@ from hoso.engine.events.spec import (
     profile_traits,
     technical,
 )
-from hoso.events.models import Account, AccountMember, EventSource, LandedEvent, StitchRequest
+from hoso.events.models import Account, AccountMember, EventSource, StitchRequest
 from hoso.events.service import Pending
 from hoso.profiles import from_events
 from hoso.profiles.from_events import Contact, NewIdentifier, OrderChange, TraitChange
-from hoso.profiles.models import Profile, ProfileIdentifier
 
 # Order events update the order itself (the timeline shows orders); the others are timeline
 # rows. Order Cancelled/Refunded/Updated are both: the order changes and the timeline says when.
@@ -119,40 +117,43 @@ def _lookup(session: Session, workspace_id: UUID, events: list[Pending]) -> _Lin
         elif e.type == "identify":
             for c in _contacts(e.payload):
                 (emails if c.kind == "email" else phones).add(c.value)
-    # One array parameter per kind: an IN list of a thousand values would be compiled and
-    # bound value by value.
-    conditions = [
-        and_(
-            ProfileIdentifier.kind == kind,
-            ProfileIdentifier.value == any_(cast(sorted(values), ARRAY(Text))),
-        )
+    keys = [
+        (kind, value)
         for kind, values in (
             ("user_id", users),
             ("anonymous_id", anonymous),
             ("email", emails),
             ("phone", phones),
         )
-        if values
+        for value in sorted(values)
     ]
     links = _Links()
-    if not conditions:
+    if not keys:
         return links
-    # Plain index lookups, no join: with a join, stale statistics on fast-growing tables made
-    # the planner loop over every profile (0.8 s per chunk, measured).
+    # A join on the (workspace, kind, value) index, not `value = ANY(...)` and not a join with
+    # profile: on fast-growing tables with stale statistics those became a filter over every
+    # identifier of the workspace (0.1-0.8 s per chunk, measured); a hash or nested-loop join
+    # on the unnested keys stays linear whichever the planner picks.
     rows = session.execute(
-        select(ProfileIdentifier.kind, ProfileIdentifier.value, ProfileIdentifier.profile_id)
-        .where(ProfileIdentifier.workspace_id == workspace_id, or_(*conditions))
-        .order_by(ProfileIdentifier.profile_id)
+        text(
+            "SELECT k.kind, k.value, i.profile_id"
+            " FROM unnest(CAST(:kinds AS text[]), CAST(:values AS text[])) AS k(kind, value)"
+            " JOIN profile_identifier i"
+            " ON i.workspace_id = :ws AND i.kind = k.kind AND i.value = k.value"
+            " ORDER BY i.profile_id"
+        ),
+        {"kinds": [k for k, _ in keys], "values": [v for _, v in keys], "ws": workspace_id},
     ).all()
     candidates = list({pid for _, _, pid in rows})
     live = (
         set(
             session.scalars(
-                select(Profile.id).where(
-                    Profile.id == any_(cast(candidates, ARRAY(Uuid))),
-                    Profile.deleted_at.is_(None),
-                    Profile.merged_into_id.is_(None),
-                )
+                text(
+                    "SELECT p.id FROM unnest(CAST(:ids AS uuid[])) AS u(id)"
+                    " JOIN profile p ON p.id = u.id"
+                    " WHERE p.deleted_at IS NULL AND p.merged_into_id IS NULL"
+                ),
+                {"ids": candidates},
             )
         )
         if candidates
@@ -169,10 +170,11 @@ def _lookup(session: Session, workspace_id: UUID, events: list[Pending]) -> _Lin
             links.contacts[(kind, value)].add(pid)
     if live:
         for pid, value in session.execute(
-            select(ProfileIdentifier.profile_id, ProfileIdentifier.value).where(
-                ProfileIdentifier.kind == "user_id",
-                ProfileIdentifier.profile_id == any_(cast(list(live), ARRAY(Uuid))),
-            )
+            text(
+                "SELECT i.profile_id, i.value FROM unnest(CAST(:ids AS uuid[])) AS u(id)"
+                " JOIN profile_identifier i ON i.profile_id = u.id AND i.kind = 'user_id'"
+            ),
+            {"ids": list(live)},
         ):
             links.users_of[pid].add(value)
     return links
@@ -299,10 +301,11 @@ def apply_events(session: Session, *, events: list[Pending]) -> Applied:
         totals[2] += len(work.orders)
         totals[3] += len(work.stitches)
     session.execute(
-        update(LandedEvent)
-        .where(LandedEvent.id == any_(cast([e.id for e in events], ARRAY(BigInteger))))
-        .values(applied_at=utcnow())
-        .execution_options(synchronize_session=False)
+        text(
+            "UPDATE event_landed e SET applied_at = :now"
+            " FROM unnest(CAST(:ids AS bigint[])) AS u(id) WHERE e.id = u.id"
+        ),
+        {"now": utcnow(), "ids": [e.id for e in events]},
     )
     return Applied(len(events), *totals)
 
