@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -229,41 +230,81 @@ def order_spec(event: str, properties: dict[str, Any]) -> OrderSpec | None:
 _CAMPAIGN_KEYS = ("name", "source", "medium", "term", "content")
 
 
+def _scalar(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+@lru_cache(maxsize=8192)
+def _client(
+    ua: str | None,
+    ip: str | None,
+    locale: str | None,
+    timezone: str | None,
+    os_name: str | None,
+    os_version: str | None,
+) -> tuple[tuple[str, Any], ...]:
+    # Cached: a visitor sends many events from the same browser, address and settings.
+    out: dict[str, Any] = {}
+    if ua:
+        out["user_agent"] = ua[:1000]
+        out.update({k: v for k, v in parse_user_agent(ua).as_dict().items() if v is not None})
+    for key, value in (("ip", ip), ("locale", locale), ("timezone", timezone)):
+        text = _text(value, 100)
+        if text:
+            out[key] = text
+    if os_name:
+        out["os"] = os_name[:100]
+        if os_version:
+            out["os_version"] = os_version[:50]
+    return tuple(out.items())
+
+
 def technical(message: dict[str, Any]) -> dict[str, Any]:
     """Technical and behavioural data of a message: device, OS, browser, IP, locale, campaign.
 
     Kept as one JSON object on the timeline entry (queryable with jsonb operators).
     """
-    context = _obj(message.get("context"))
-    properties = _obj(message.get("properties"))
-    out: dict[str, Any] = {}
-    ua = context.get("userAgent")
-    if isinstance(ua, str) and ua:
-        out["user_agent"] = ua[:1000]
-        out.update({k: v for k, v in parse_user_agent(ua).as_dict().items() if v is not None})
-    for key in ("ip", "locale", "timezone"):
-        value = _text(context.get(key), 100)
-        if value:
-            out[key] = value
-    os_info = _obj(context.get("os"))
-    if os_info.get("name"):
-        out["os"] = _text(os_info.get("name"), 100)
-        if os_info.get("version"):
-            out["os_version"] = _text(os_info.get("version"), 50)
+    context = message.get("context")
+    if not isinstance(context, dict):
+        context = {}
+    os_info = context.get("os")
+    os_info = os_info if isinstance(os_info, dict) else {}
+    out: dict[str, Any] = dict(
+        _client(
+            _scalar(context.get("userAgent")),
+            _scalar(context.get("ip")),
+            _scalar(context.get("locale")),
+            _scalar(context.get("timezone")),
+            _text(os_info.get("name"), 100),
+            _text(os_info.get("version"), 50),
+        )
+    )
     for key in ("device", "app", "screen", "location", "network", "library"):
         value = context.get(key)
-        if isinstance(value, dict) and value:
+        if value and isinstance(value, dict):
             out[key] = value
-    page = {**_obj(context.get("page")), **properties}
+    properties = message.get("properties")
+    properties = properties if isinstance(properties, dict) else {}
+    page_context = context.get("page")
+    page_context = page_context if isinstance(page_context, dict) else {}
+    page: dict[str, str] = {}
     for key in ("url", "path", "referrer", "title", "search"):
-        value = _text(page.get(key), 2000)
+        value = properties.get(key) or page_context.get(key)
         if value:
-            out.setdefault("page", {})[key] = value
-    campaign = {
-        k: v for k in _CAMPAIGN_KEYS if (v := _text(_obj(context.get("campaign")).get(k), 200))
-    }
-    url = out.get("page", {}).get("url")
-    if not campaign and url:
+            text = _text(value, 2000)
+            if text:
+                page[key] = text
+    if page:
+        out["page"] = page
+    campaign_context = context.get("campaign")
+    campaign: dict[str, str] = {}
+    if isinstance(campaign_context, dict):
+        for key in _CAMPAIGN_KEYS:
+            text = _text(campaign_context.get(key), 200)
+            if text:
+                campaign[key] = text
+    url = page.get("url")
+    if not campaign and url and "utm_" in url:
         query = parse_qs(urlsplit(url).query)
         campaign = {
             k: query[f"utm_{'campaign' if k == 'name' else k}"][0][:200]
