@@ -162,6 +162,7 @@ def api_key(db: Session, workspace: Workspace, actor: Actor) -> str:
             "profiles:read",
             "profiles:write",
             "profiles:delete",
+            "profiles:merge",
             "notes:write",
             "interactions:write",
             "orders:write",

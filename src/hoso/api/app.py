@@ -6,6 +6,7 @@ from pydantic import BaseModel
 from hoso import __version__
 from hoso.api import errors
 from hoso.api.deps import CurrentActor
+from hoso.api.identity import router as identity_router
 from hoso.api.profiles import router as profiles_router
 
 
@@ -29,6 +30,7 @@ def create_api() -> FastAPI:
     )
     errors.install(api)
     api.include_router(profiles_router)
+    api.include_router(identity_router)
 
     @api.get("/me", tags=["auth"])
     def me(actor: CurrentActor) -> Me:

@@ -18,6 +18,7 @@ class Permission(StrEnum):
     PROFILES_READ = "profiles:read"
     PROFILES_WRITE = "profiles:write"
     PROFILES_DELETE = "profiles:delete"
+    PROFILES_MERGE = "profiles:merge"  # merge and unmerge customers, decide review pairs
     NOTES_WRITE = "notes:write"
     INTERACTIONS_WRITE = "interactions:write"
     ORDERS_WRITE = "orders:write"
@@ -45,7 +46,8 @@ _STAFF = frozenset({P.PROFILES_READ, P.PROFILES_WRITE, P.NOTES_WRITE, P.INTERACT
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(Permission),
     Role.ADMIN: frozenset(Permission),
-    Role.MANAGER: _STAFF | {P.PROFILES_DELETE, P.ORDERS_WRITE, P.ATTRIBUTES_MANAGE, P.AUDIT_READ},
+    Role.MANAGER: _STAFF
+    | {P.PROFILES_DELETE, P.PROFILES_MERGE, P.ORDERS_WRITE, P.ATTRIBUTES_MANAGE, P.AUDIT_READ},
     Role.SALES: _STAFF | {P.ORDERS_WRITE},
     Role.SUPPORT: _STAFF,
     Role.MARKETING: frozenset({P.PROFILES_READ, P.NOTES_WRITE}),

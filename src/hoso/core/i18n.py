@@ -208,6 +208,30 @@ ERRORS: dict[str, dict[Locale, str]] = {
     "not_allowed": {"vi": "Giá trị không được phép.", "en": "This value is not allowed."},
     "unexpected_field": {"vi": "Trường không được hỗ trợ.", "en": "Unexpected field."},
     # --- identity resolution (issue #4) ---
+    "merge_same_profile": {
+        "vi": "Không thể gộp một khách hàng với chính họ.",
+        "en": "A customer cannot be merged with itself.",
+    },
+    "profile_merged_away": {
+        "vi": "Khách hàng {profile_id} đã được gộp vào khách hàng {merged_into}.",
+        "en": "Customer {profile_id} was merged into customer {merged_into}.",
+    },
+    "merge_not_found": {
+        "vi": "Không tìm thấy lần gộp {merge_id}.",
+        "en": "Merge {merge_id} does not exist.",
+    },
+    "merge_already_undone": {
+        "vi": "Lần gộp {merge_id} đã được hoàn tác rồi.",
+        "en": "Merge {merge_id} was already undone.",
+    },
+    "pair_not_found": {
+        "vi": "Không tìm thấy cặp khách hàng cần xem xét {pair_id}.",
+        "en": "Candidate pair {pair_id} does not exist.",
+    },
+    "pair_already_decided": {
+        "vi": "Cặp khách hàng này đã được xử lý ({status}).",
+        "en": "This pair was already decided ({status}).",
+    },
     # --- end of identity resolution ---
     # --- event collection (issue #5) ---
     "invalid_write_key": {

@@ -81,6 +81,9 @@ class ImportRow(Base):
         CheckConstraint("outcome IN ('created','updated','unchanged','rejected')", name="outcome"),
         Index(None, "batch_id", "row_number", unique=True),
         Index(None, "profile_id"),
+        # What a row did to which customer is history: a merge must not rewrite it (undoing
+        # the import would otherwise act on the survivor).
+        {"info": {"on_profile_merge": "keep"}},
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)

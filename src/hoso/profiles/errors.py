@@ -23,3 +23,13 @@ class OrderExternalIdTaken(Conflict):
 
 class StaleProfile(Conflict):
     code = "stale_profile"
+
+
+class ProfileMergedAway(Conflict):
+    """The profile was merged into another one (``merged_into``)."""
+
+    code = "profile_merged_away"
+
+
+class MergeWithItself(Conflict):
+    code = "merge_same_profile"

@@ -13,7 +13,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hoso.core.db import Base
@@ -131,6 +131,8 @@ class ProfileIdentifier(Base):
             "'user_id')",
             name="kind",
         ),
+        # A merge moves only the identifiers the survivor does not already hold.
+        {"info": {"on_profile_merge": {"unique": ["kind", "value"]}}},
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
@@ -359,3 +361,27 @@ class QualitySnapshot(Base):
     profiles: Mapped[int]
     completeness: Mapped[float]
     problems: Mapped[dict[str, Any]]
+
+
+class ProfileObservation(Base):
+    """What one source said about one field of a customer, and when: survivorship's input.
+
+    Scalar fields and custom fields (``attributes.<key>``) are observed here; identifiers and
+    addresses carry their own source. Observations move with their profile's other rows when
+    profiles are merged and back when the merge is undone.
+    """
+
+    __tablename__ = "profile_observation"
+    __table_args__ = (Index(None, "profile_id", "field"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
+    workspace_id: Mapped[UUID] = mapped_column(ForeignKey(WS_FK, ondelete="CASCADE"))
+    profile_id: Mapped[UUID] = mapped_column(ForeignKey("profile.id", ondelete="CASCADE"))
+    field: Mapped[str] = mapped_column(Text)  # "full_name", "birth_date", "attributes.points"
+    value: Mapped[Any] = mapped_column(JSONB, nullable=True)  # as stored on the profile
+    source: Mapped[str] = mapped_column(Text)
+    source_record_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("source_record.id", ondelete="SET NULL")
+    )
+    observed_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    manual: Mapped[bool] = mapped_column(default=False, server_default=text("false"))

@@ -13,13 +13,13 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import delete, select
+from sqlalchemy import Column, Table, delete, literal, select, update
 from sqlalchemy.orm import Session
 
 from hoso.core import audit, outbox
-from hoso.core.actor import Actor, Permission
+from hoso.core.actor import Actor, ActorKind, Permission
 from hoso.core.clock import utcnow
-from hoso.core.db import translate_integrity_errors
+from hoso.core.db import Base, translate_integrity_errors
 from hoso.core.errors import FieldError, ValidationFailed
 from hoso.engine.address import ConversionStatus, parse_address
 from hoso.engine.normalize import (
@@ -36,11 +36,15 @@ from hoso.engine.normalize import (
     parse_vn_date,
     parse_vn_name,
 )
+from hoso.engine.survivorship import Choice, choose, rules_for
+from hoso.engine.survivorship import Observation as SurvivorObservation
 from hoso.profiles import queries
 from hoso.profiles.errors import (
     AttributeKeyTaken,
     IdentifierNotFound,
+    MergeWithItself,
     OrderExternalIdTaken,
+    ProfileMergedAway,
     ProfileNotFound,
     StaleProfile,
 )
@@ -54,6 +58,7 @@ from hoso.profiles.models import (
     Profile,
     ProfileAddress,
     ProfileIdentifier,
+    ProfileObservation,
     SourceRecord,
 )
 from hoso.profiles.schemas import (
@@ -80,6 +85,9 @@ SCALAR_FIELDS = (
     "favourite_products",
     "favourite_brands",
 )
+# Fields whose every value is kept as an observation of its source (identifiers and
+# addresses carry their own source; custom fields are observed as "attributes.<key>").
+OBSERVED_FIELDS = frozenset(SCALAR_FIELDS)
 _R = TypeVar("_R", PhoneResult, EmailResult)
 _URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
 _TRUE = {"true", "1", "yes", "có", "co", "x"}
@@ -434,10 +442,13 @@ def _apply(
     source: str,
     record: SourceRecord,
     new: bool = False,
+    manual: bool = False,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Apply a validated change; return (before, after) of what actually changed.
 
     ``new`` skips the reads of existing identifiers and addresses a new profile cannot have.
+    Every changed scalar or custom field is also recorded as an observation of its source
+    (``manual`` when a staff member typed it), survivorship's input.
     """
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
@@ -514,12 +525,32 @@ def _apply(
                 attributes[key] = value
         profile.attributes = attributes
     if after:
-        stamp = {"source": source, "source_record_id": str(record.id), "at": utcnow().isoformat()}
+        now = utcnow()
+        stamp = {"source": source, "source_record_id": str(record.id), "at": now.isoformat()}
         sources = dict(profile.field_sources or {})
         for name in after:
             sources[name] = stamp
         profile.field_sources = sources
+        session.add_all(
+            ProfileObservation(
+                workspace_id=profile.workspace_id,
+                profile_id=profile.id,
+                field=name,
+                value=_json(value),
+                source=source,
+                source_record_id=record.id,
+                observed_at=now,
+                manual=manual,
+            )
+            for name, value in after.items()
+            if name in OBSERVED_FIELDS or name.startswith("attributes.")
+        )
     return before, after
+
+
+def is_manual(actor: Actor, source: str) -> bool:
+    """Whether a write is a staff member's own edit (survivorship's "manual edit wins")."""
+    return actor.kind is ActorKind.USER and source == "ui"
 
 
 def _normalise_address(parts: dict[str, Any]) -> dict[str, Any]:
@@ -654,7 +685,15 @@ def create_profile(
         source_ref=source_ref,
         profile_id=profile.id,
     )
-    _, after = _apply(session, profile, clean, source=source, record=record, new=True)
+    _, after = _apply(
+        session,
+        profile,
+        clean,
+        source=source,
+        record=record,
+        new=True,
+        manual=is_manual(actor, source),
+    )
     for ext in data.external_ids:
         session.add(
             ProfileIdentifier(
@@ -713,7 +752,9 @@ def update_profile(
         source_ref=source_ref,
         profile_id=profile.id,
     )
-    before, after = _apply(session, profile, clean, source=source, record=record)
+    before, after = _apply(
+        session, profile, clean, source=source, record=record, manual=is_manual(actor, source)
+    )
     if after:
         profile.version += 1
         profile.updated_at = utcnow()
@@ -1089,3 +1130,524 @@ def define_attribute(
         after=data.model_dump(mode="json"),
     )
     return definition
+
+
+# --- Survivorship, merging and unmerging (identity resolution decides; this is the mechanism)
+
+_STATE_SKIP = frozenset({"id", "workspace_id", "created_at"})
+
+
+def _profile_state(profile: Profile) -> dict[str, Any]:
+    """Every column of a profile that a merge may change, as JSON."""
+    return {
+        c.key: _json(getattr(profile, c.key))
+        for c in Profile.__table__.columns
+        if c.key not in _STATE_SKIP
+    }
+
+
+def _restore_state(profile: Profile, state: dict[str, Any]) -> None:
+    """Set a profile's columns back to a state taken by ``_profile_state``."""
+    for column in Profile.__table__.columns:
+        if column.key in _STATE_SKIP or column.key not in state:
+            continue
+        value = state[column.key]
+        if value is not None:
+            kind = column.type.python_type
+            if kind is date:
+                value = date.fromisoformat(value)
+            elif kind is datetime:
+                value = datetime.fromisoformat(value)
+            elif kind is UUID:
+                value = UUID(value)
+        setattr(profile, column.key, value)
+
+
+def _field_value(field: str, value: Any) -> Any:
+    """An observation's JSON value as the profile column holds it."""
+    if value is None:
+        return None
+    if field == "birth_date":
+        return date.fromisoformat(value)
+    return value
+
+
+def _current_value(profile: Profile, field: str) -> Any:
+    if field.startswith("attributes."):
+        return (profile.attributes or {}).get(field.removeprefix("attributes."))
+    return getattr(profile, field)
+
+
+def _observed_now(profile: Profile) -> list[tuple[str, Any]]:
+    """The profile's non-empty observed fields and their values, as observations hold them."""
+    fields: list[tuple[str, Any]] = [
+        (name, _json(getattr(profile, name))) for name in sorted(OBSERVED_FIELDS)
+    ]
+    fields += [(f"attributes.{k}", v) for k, v in sorted((profile.attributes or {}).items())]
+    return [(f, v) for f, v in fields if v not in (None, "", "unknown", [])]
+
+
+def ensure_observations(session: Session, *, profile: Profile) -> int:
+    """Give every current value of a profile that no observation explains one of its own.
+
+    Profiles written before observations existed (or by a path that did not record them)
+    would otherwise lose those values to survivorship. The observation takes the source and
+    time that ``field_sources`` remembers, else the profile's own creation. Returns how many
+    were added.
+    """
+    have = {
+        row[0]
+        for row in session.execute(
+            select(ProfileObservation.field).where(ProfileObservation.profile_id == profile.id)
+        )
+    }
+    added = 0
+    for name, value in _observed_now(profile):
+        if name in have:
+            continue
+        stamp = (profile.field_sources or {}).get(name) or {}
+        at = stamp.get("at")
+        record = stamp.get("source_record_id")
+        session.add(
+            ProfileObservation(
+                workspace_id=profile.workspace_id,
+                profile_id=profile.id,
+                field=name,
+                value=value,
+                source=stamp.get("source") or "unknown",
+                source_record_id=UUID(record) if record else None,
+                observed_at=datetime.fromisoformat(at) if at else profile.created_at,
+                manual=stamp.get("source") == "ui",
+            )
+        )
+        added += 1
+    if added:
+        session.flush()
+    return added
+
+
+def _observations(session: Session, profile_id: UUID) -> dict[str, list[ProfileObservation]]:
+    grouped: dict[str, list[ProfileObservation]] = {}
+    for row in session.scalars(
+        select(ProfileObservation)
+        .where(ProfileObservation.profile_id == profile_id)
+        .order_by(ProfileObservation.observed_at, ProfileObservation.id)
+    ):
+        grouped.setdefault(row.field, []).append(row)
+    return grouped
+
+
+def golden_choices(
+    session: Session,
+    *,
+    profile_id: UUID,
+    field_rules: dict[str, Any] | None = None,
+    trust: dict[str, int] | None = None,
+) -> dict[str, tuple[Choice, list[ProfileObservation]]]:
+    """Per observed field: the survivorship choice and every observation it chose among."""
+    result: dict[str, tuple[Choice, list[ProfileObservation]]] = {}
+    for name, rows in _observations(session, profile_id).items():
+        choice = choose(
+            [
+                SurvivorObservation(str(o.id), o.value, o.source, o.observed_at, o.manual)
+                for o in rows
+            ],
+            rules_for(name, field_rules),
+            trust=trust,
+        )
+        if choice is not None:
+            result[name] = (choice, rows)
+    return result
+
+
+_CLEARED: dict[str, Any] = {
+    "gender": "unknown",
+    "interests": [],
+    "favourite_products": [],
+    "favourite_brands": [],
+}
+
+
+def _apply_golden(
+    session: Session,
+    profile: Profile,
+    *,
+    field_rules: dict[str, Any] | None,
+    trust: dict[str, int] | None,
+    clear_unsupported: bool = False,
+) -> dict[str, tuple[Any, Any]]:
+    """Set each observed field to its survivorship choice; return {field: (before, after)}.
+
+    With ``clear_unsupported``, a value no remaining observation supports is cleared (after
+    an unmerge took its observations away); the name is never cleared.
+    """
+    changed: dict[str, tuple[Any, Any]] = {}
+    sources = dict(profile.field_sources or {})
+    attributes = dict(profile.attributes or {})
+    choices = golden_choices(session, profile_id=profile.id, field_rules=field_rules, trust=trust)
+    if clear_unsupported:
+        for name, value in _observed_now(profile):
+            if name in choices or name == "full_name":
+                continue
+            changed[name] = (value, None)
+            sources.pop(name, None)
+            if name.startswith("attributes."):
+                attributes.pop(name.removeprefix("attributes."), None)
+            else:
+                setattr(profile, name, _CLEARED.get(name))
+    for name, (choice, rows) in choices.items():
+        value = _field_value(name, choice.value)
+        before = _current_value(profile, name)
+        if before == value:
+            continue
+        changed[name] = (_json(before), choice.value)
+        if name.startswith("attributes."):
+            attributes[name.removeprefix("attributes.")] = value
+        elif name == "full_name":
+            _set_name(profile, value)
+        else:
+            setattr(profile, name, value)
+        chosen = next(o for o in rows if str(o.id) == choice.observation.ref)
+        sources[name] = {
+            "source": chosen.source,
+            "source_record_id": str(chosen.source_record_id) if chosen.source_record_id else None,
+            "at": chosen.observed_at.isoformat(),
+            "rule": choice.rule.value if choice.rule else None,
+        }
+    profile.attributes = attributes
+    profile.field_sources = sources
+    return changed
+
+
+def recompute_golden(
+    session: Session,
+    *,
+    actor: Actor,
+    profile_id: UUID,
+    field_rules: dict[str, Any] | None = None,
+    trust: dict[str, int] | None = None,
+) -> dict[str, tuple[Any, Any]]:
+    """Recompute a customer's golden values from what its sources said (survivorship).
+
+    Returns the fields that changed, with their values before and after.
+
+    Raises:
+        PermissionDenied: The actor may not write profiles.
+        ProfileNotFound: No such live profile in the actor's workspace.
+    """
+    actor.require(Permission.PROFILES_WRITE)
+    profile = get_profile(session, workspace_id=actor.workspace_id, profile_id=profile_id)
+    ensure_observations(session, profile=profile)
+    changed = _apply_golden(session, profile, field_rules=field_rules, trust=trust)
+    if changed:
+        profile.version += 1
+        profile.updated_at = utcnow()
+        audit.record(
+            session,
+            actor,
+            "profile.recomputed",
+            subject_type="profile",
+            subject_id=profile.id,
+            before=_json({k: v[0] for k, v in changed.items()}),
+            after=_json({k: v[1] for k, v in changed.items()}),
+        )
+        outbox.emit(
+            session,
+            actor.workspace_id,
+            "profile.updated",
+            profile_id=profile.id,
+            fields=sorted(changed),
+        )
+    session.flush()
+    return changed
+
+
+def _profile_references() -> list[tuple[Table, Column[Any], list[str]]]:
+    """Every table column that names a profile and moves with it on a merge.
+
+    Found from the metadata, so a table a later domain adds (consents, segment memberships,
+    events) moves too without this code knowing it. A table opts out with
+    ``info={"on_profile_merge": "keep"}``; ``info={"on_profile_merge": {"unique": [...]}}``
+    moves only the rows the survivor does not already have (same values in those columns).
+    """
+    found: list[tuple[Table, Column[Any], list[str]]] = []
+    for table in Base.metadata.sorted_tables:
+        policy = table.info.get("on_profile_merge", "move")
+        if table.name == "profile" or policy == "keep":
+            continue
+        unique = list(policy.get("unique", [])) if isinstance(policy, dict) else []
+        found.extend(
+            (table, column, unique)
+            for column in table.columns
+            if any(fk.column.table.name == "profile" for fk in column.foreign_keys)
+        )
+    return found
+
+
+def _move_rows(
+    session: Session, *, from_id: UUID, to_id: UUID, only: dict[str, list[str]] | None = None
+) -> dict[str, list[str]]:
+    """Point rows at ``to_id``: all of ``from_id``'s, or exactly the ids in ``only``."""
+    moved: dict[str, list[str]] = {}
+    for table, column, unique in _profile_references():
+        key = f"{table.name}.{column.key}"
+        statement = update(table).values({column.key: to_id}).returning(table.c.id)
+        if only is not None:
+            ids = [UUID(i) for i in only.get(key, [])]
+            if not ids:
+                continue
+            statement = statement.where(table.c.id.in_(ids))
+        else:
+            statement = statement.where(column == from_id)
+            if unique:
+                twin = table.alias("twin")
+                statement = statement.where(
+                    ~select(literal(1))
+                    .select_from(twin)
+                    .where(
+                        twin.c[column.key] == to_id,
+                        *(twin.c[u] == table.c[u] for u in unique),
+                    )
+                    .exists()
+                )
+        ids_moved = [str(r[0]) for r in session.execute(statement)]
+        if ids_moved:
+            moved[key] = ids_moved
+    return moved
+
+
+def _lock_profiles(session: Session, workspace_id: UUID, ids: list[UUID]) -> dict[UUID, Profile]:
+    rows = session.scalars(
+        select(Profile)
+        .where(Profile.id.in_(ids), Profile.workspace_id == workspace_id)
+        .order_by(Profile.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    return {p.id: p for p in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class Fold:
+    """What folding one profile into another did: enough to undo it exactly."""
+
+    survivor: Profile
+    merged: Profile
+    snapshot: dict[str, Any]
+    moved: dict[str, list[str]]
+
+
+def fold_profile(
+    session: Session,
+    *,
+    actor: Actor,
+    survivor_id: UUID,
+    merged_id: UUID,
+    field_rules: dict[str, Any] | None = None,
+    trust: dict[str, int] | None = None,
+) -> Fold:
+    """Fold one customer into another: every row of the merged one moves to the survivor.
+
+    The survivor's values are then chosen by survivorship among both customers'
+    observations. The merged profile is kept, hidden (``merged_into_id``), with a snapshot of
+    both profiles and the list of moved rows for :func:`unfold_profile`. Identity resolution
+    decides *whether* to merge and records the decision; this is the mechanism.
+
+    Raises:
+        PermissionDenied: The actor may not merge profiles.
+        ProfileNotFound: Either profile is missing in this workspace or deleted.
+        ProfileMergedAway: Either profile was already merged into another.
+        MergeWithItself: Both ids are the same.
+    """
+    actor.require(Permission.PROFILES_MERGE)
+    if survivor_id == merged_id:
+        raise MergeWithItself(profile_id=str(survivor_id))
+    locked = _lock_profiles(session, actor.workspace_id, [survivor_id, merged_id])
+    for pid in (survivor_id, merged_id):
+        profile = locked.get(pid)
+        if profile is None:
+            raise ProfileNotFound(profile_id=str(pid))
+        if profile.merged_into_id is not None:
+            raise ProfileMergedAway(profile_id=str(pid), merged_into=str(profile.merged_into_id))
+        if profile.deleted_at is not None:
+            raise ProfileNotFound(profile_id=str(pid))
+    survivor, merged = locked[survivor_id], locked[merged_id]
+    for profile in (survivor, merged):
+        ensure_observations(session, profile=profile)
+    primaries = [
+        str(i)
+        for i in session.scalars(
+            select(ProfileIdentifier.id).where(
+                ProfileIdentifier.profile_id == merged.id, ProfileIdentifier.is_primary
+            )
+        )
+    ]
+    survivor_state, merged_state = _profile_state(survivor), _profile_state(merged)
+    snapshot: dict[str, Any] = {
+        "survivor": survivor_state,
+        "merged": merged_state,
+        "merged_primary_identifiers": primaries,
+    }
+    kept_primary = set(
+        session.scalars(
+            select(ProfileIdentifier.kind).where(
+                ProfileIdentifier.profile_id == survivor.id, ProfileIdentifier.is_primary
+            )
+        )
+    )
+    moved = _move_rows(session, from_id=merged.id, to_id=survivor.id)
+    moved_identifiers = moved.get("profile_identifier.profile_id", [])
+    if moved_identifiers and kept_primary:
+        # The survivor keeps its own primary phone and email; the merged one's primaries of
+        # a kind the survivor lacked stay primary.
+        session.execute(
+            update(ProfileIdentifier)
+            .where(
+                ProfileIdentifier.id.in_([UUID(i) for i in moved_identifiers]),
+                ProfileIdentifier.kind.in_(kept_primary),
+            )
+            .values(is_primary=False)
+        )
+    session.expire(survivor)
+    _apply_golden(session, survivor, field_rules=field_rules, trust=trust)
+    survivor.primary_phone = survivor.primary_phone or merged.primary_phone
+    survivor.primary_email = survivor.primary_email or merged.primary_email
+    survivor.owner_user_id = survivor.owner_user_id or merged.owner_user_id
+    if (
+        survivor.birth_date is not None
+        and survivor.birth_date == merged.birth_date
+        and survivor_state["birth_date"] != merged_state["birth_date"]
+    ):
+        # The birth date came from the merged customer: so do its quality flags.
+        flags = {f for f in merged.quality_flags or [] if f.startswith("birth_date_")}
+        _set_quality(survivor, "birth_date_", flags)
+    survivor.version += 1
+    survivor.updated_at = merged.deleted_at = utcnow()
+    merged.merged_into_id = survivor.id
+    merged.version += 1
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "profile.merged",
+        subject_type="profile",
+        subject_id=survivor.id,
+        after={"merged_id": str(merged.id), "moved": {k: len(v) for k, v in moved.items()}},
+    )
+    outbox.emit(
+        session,
+        actor.workspace_id,
+        "profile.merged",
+        profile_id=survivor.id,
+        merged_id=merged.id,
+    )
+    return Fold(survivor=survivor, merged=merged, snapshot=snapshot, moved=moved)
+
+
+def live_profile_id(session: Session, *, workspace_id: UUID, profile_id: UUID) -> UUID | None:
+    """The live profile a (possibly merged) profile now lives in; None if deleted."""
+    seen: set[UUID] = set()
+    current: UUID | None = profile_id
+    while current is not None and current not in seen:
+        seen.add(current)
+        row = session.execute(
+            select(Profile.merged_into_id, Profile.deleted_at).where(
+                Profile.id == current, Profile.workspace_id == workspace_id
+            )
+        ).first()
+        if row is None:
+            return None
+        if row.merged_into_id is None:
+            return current if row.deleted_at is None else None
+        current = row.merged_into_id
+    return None
+
+
+def unfold_profile(
+    session: Session,
+    *,
+    actor: Actor,
+    survivor_id: UUID,
+    merged_id: UUID,
+    snapshot: dict[str, Any],
+    moved: dict[str, list[str]],
+    survivor_version: int,
+    field_rules: dict[str, Any] | None = None,
+    trust: dict[str, int] | None = None,
+) -> tuple[Profile, Profile | None]:
+    """Undo :func:`fold_profile`: the moved rows go back and the merged profile returns.
+
+    The merged profile is restored from its snapshot. The survivor too, when nothing changed
+    it since the merge; otherwise its values are recomputed from its remaining observations,
+    so later edits survive. If the survivor was itself merged into a third profile since, the
+    rows come back from wherever they are now and that profile is recomputed. Returns the
+    restored profile and the (live) survivor.
+
+    Raises:
+        PermissionDenied: The actor may not merge profiles.
+        ProfileNotFound: The merged profile no longer exists.
+    """
+    actor.require(Permission.PROFILES_MERGE)
+    holder_id = live_profile_id(session, workspace_id=actor.workspace_id, profile_id=survivor_id)
+    ids = [merged_id] + ([holder_id] if holder_id and holder_id != merged_id else [])
+    locked = _lock_profiles(session, actor.workspace_id, ids)
+    merged = locked.get(merged_id)
+    if merged is None:
+        raise ProfileNotFound(profile_id=str(merged_id))
+    holder = locked.get(holder_id) if holder_id else None
+    if holder is not None:
+        # Values written since the merge by a path that kept no observation keep one now.
+        ensure_observations(session, profile=holder)
+    _move_rows(session, from_id=survivor_id, to_id=merged_id, only=moved)
+    primaries = [UUID(i) for i in snapshot.get("merged_primary_identifiers", [])]
+    if primaries:
+        session.execute(
+            update(ProfileIdentifier)
+            .where(ProfileIdentifier.id.in_(primaries), ProfileIdentifier.profile_id == merged_id)
+            .values(is_primary=True)
+        )
+    version = merged.version
+    _restore_state(merged, snapshot["merged"])
+    merged.version = version + 1
+    merged.updated_at = utcnow()
+    if holder is not None:
+        session.expire(holder)
+        if holder.id == survivor_id and holder.version == survivor_version:
+            version = holder.version
+            _restore_state(holder, snapshot["survivor"])
+            holder.version = version + 1
+        else:
+            _apply_golden(
+                session, holder, field_rules=field_rules, trust=trust, clear_unsupported=True
+            )
+            holder.version += 1
+            for kind in ("phone", "email"):
+                values = {
+                    i.value
+                    for i in session.scalars(
+                        select(ProfileIdentifier).where(
+                            ProfileIdentifier.profile_id == holder.id,
+                            ProfileIdentifier.kind == kind,
+                        )
+                    )
+                }
+                if getattr(holder, f"primary_{kind}") not in values:
+                    setattr(holder, f"primary_{kind}", min(values) if values else None)
+        holder.updated_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "profile.unmerged",
+        subject_type="profile",
+        subject_id=merged.id,
+        after={"from": str(holder.id) if holder else None},
+    )
+    outbox.emit(
+        session,
+        actor.workspace_id,
+        "profile.unmerged",
+        profile_id=merged.id,
+        survivor_id=holder.id if holder else None,
+    )
+    return merged, holder

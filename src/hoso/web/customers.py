@@ -13,10 +13,14 @@ from hoso.core.actor import Permission
 from hoso.core.errors import FieldError, ValidationFailed
 from hoso.core.i18n import Locale, message
 from hoso.http import DbSession, ui_locale
+from hoso.identity import queries as identity_queries
+from hoso.identity import service as identity
 from hoso.profiles import quality, queries, service
+from hoso.profiles.errors import ProfileNotFound
 from hoso.profiles.models import AttributeDefinition, Profile
 from hoso.profiles.schemas import NoteCreate, ProfileCreate, ProfileUpdate
 from hoso.web.deps import CsrfChecked, CsrfForm, WebActor, flash, render
+from hoso.web.i18n import t
 from hoso.workspaces import service as workspaces
 
 router = APIRouter(include_in_schema=False)
@@ -211,9 +215,64 @@ def _form_echo(form: FormData, definitions: list[AttributeDefinition]) -> dict[s
     return values
 
 
+def _lineage(
+    db: DbSession, profile: Profile, definitions: dict[str, AttributeDefinition], locale: Locale
+) -> list[dict[str, Any]]:
+    """Per observed field: each value its sources gave, who gave it, and which one is used."""
+    settings = identity.get_settings(db, workspace_id=profile.workspace_id)
+    out = []
+    choices = service.golden_choices(
+        db,
+        profile_id=profile.id,
+        field_rules=settings.field_rules or None,
+        trust=settings.source_trust or None,
+    )
+    for name, (choice, rows) in sorted(choices.items()):
+        values: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            shown = row.value if not isinstance(row.value, list) else ", ".join(map(str, row.value))
+            entry = values.setdefault(str(shown), {"value": shown, "chosen": False, "sources": []})
+            entry["sources"].append((row.source, row.observed_at, row.manual))
+            if str(row.id) in choice.supporting:
+                entry["chosen"] = True
+        if name.startswith("attributes."):
+            d = definitions.get(name.removeprefix("attributes."))
+            label = (d.label_vi if locale == "vi" else d.label_en) if d else name
+        else:
+            label = t(f"field_{name}", locale)
+        out.append(
+            {
+                "field": name,
+                "label": label,
+                "entries": list(values.values()),
+                "rule": choice.rule.value if choice.rule else "agreed",
+            }
+        )
+    return out
+
+
 @router.get("/customers/{profile_id}")
 def customer_page(profile_id: UUID, request: Request, db: DbSession, actor: WebActor) -> Response:
-    profile = service.access_profile(db, actor=actor, profile_id=profile_id)
+    try:
+        profile = service.access_profile(db, actor=actor, profile_id=profile_id)
+    except ProfileNotFound:
+        live = service.live_profile_id(db, workspace_id=actor.workspace_id, profile_id=profile_id)
+        if live is None or live == profile_id:
+            raise
+        flash(request, "identity_merged_redirect")
+        return RedirectResponse(f"/customers/{live}", status_code=303)
+    merges = identity_queries.merges_of(db, workspace_id=actor.workspace_id, profile_id=profile.id)
+    pending = identity_queries.pending_for(
+        db, workspace_id=actor.workspace_id, profile_id=profile.id
+    )
+    names = identity_queries.names_of(
+        db,
+        workspace_id=actor.workspace_id,
+        ids={m.survivor_id for m in merges}
+        | {m.merged_id for m in merges}
+        | {p.profile_a for p in pending}
+        | {p.profile_b for p in pending},
+    )
     items, _ = queries.timeline(
         db, workspace_id=actor.workspace_id, profile_id=profile.id, limit=100
     )
@@ -239,6 +298,11 @@ def customer_page(profile_id: UUID, request: Request, db: DbSession, actor: WebA
                 db, workspace_id=actor.workspace_id, profile_id=profile.id
             ),
             "definitions": definitions,
+            "merges": merges,
+            "pending_pairs": pending,
+            "names": names,
+            "lineage": _lineage(db, profile, definitions, ui_locale(request)),
+            "can_merge": actor.can(Permission.PROFILES_MERGE),
             "can_write": actor.can(Permission.PROFILES_WRITE),
             "can_delete": actor.can(Permission.PROFILES_DELETE),
             "can_note": actor.can(Permission.NOTES_WRITE),

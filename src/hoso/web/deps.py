@@ -121,8 +121,8 @@ def current_actor(request: Request, db: DbSession) -> Actor:
 WebActor = Annotated[Actor, Depends(current_actor)]
 
 
-def flash(request: Request, key: str) -> None:
-    request.session.setdefault("flash", []).append(key)
+def flash(request: Request, key: str, **params: Any) -> None:
+    request.session.setdefault("flash", []).append([key, params] if params else key)
 
 
 def render(
@@ -145,7 +145,9 @@ def render(
         "locale": locale,
         "actor": actor,
         "csrf_token": csrf_token(request),
-        "flashes": [translate(f) for f in flashes],
+        "flashes": [
+            translate(f) if isinstance(f, str) else translate(f[0], **f[1]) for f in flashes
+        ],
         "fmt_dt": lambda v: format_dt(v, locale),
         "fmt_date": lambda v: format_date(v, locale),
         "fmt_iso_date": lambda v: format_date(date.fromisoformat(v), locale) if v else "",

@@ -347,6 +347,168 @@ UI: dict[str, dict[Locale, str]] = {
     "identifier_anonymous_id": {"vi": "Mã ẩn danh", "en": "Anonymous id"},
     "identifier_user_id": {"vi": "Mã người dùng", "en": "User id"},
     # --- identity resolution (issue #4) ---
+    "nav_review": {"vi": "Trùng lặp", "en": "Duplicates"},
+    "identity_review_title": {
+        "vi": "Khách hàng có thể trùng",
+        "en": "Possible duplicate customers",
+    },
+    "identity_review_intro": {
+        "vi": (
+            "Những cặp hồ sơ giống nhau nhưng chưa đủ chắc để tự gộp. Xem từng cặp rồi gộp "
+            "hoặc bỏ qua; hồ sơ đã gộp luôn tách lại được."
+        ),
+        "en": (
+            "Pairs of customers that look alike but not surely enough to merge on their own. "
+            "Review each pair and merge or reject it; any merge can be undone."
+        ),
+    },
+    "identity_merge_log": {"vi": "Lịch sử gộp", "en": "Merge log"},
+    "identity_settings_title": {"vi": "Cài đặt gộp khách hàng", "en": "Duplicate settings"},
+    "identity_bulk_confirm": {
+        "vi": "Gộp tất cả các cặp từ mức xác suất này trở lên?",
+        "en": "Merge every pair at or above this probability?",
+    },
+    "identity_bulk_label": {
+        "vi": "Gộp hàng loạt các cặp có xác suất từ",
+        "en": "Merge at once every pair with a probability of at least",
+    },
+    "identity_bulk_accept": {"vi": "Gộp hàng loạt", "en": "Merge all"},
+    "identity_review_empty": {
+        "vi": "Không còn cặp nào cần xem.",
+        "en": "No pair is waiting for review.",
+    },
+    "identity_compare_title": {"vi": "So sánh hai khách hàng", "en": "Compare two customers"},
+    "identity_back_to_review": {"vi": "← Danh sách cần xem", "en": "← Review queue"},
+    "identity_pending_n": {"vi": "còn {count} cặp", "en": "{count} pairs left"},
+    "identity_keep_this": {"vi": "Giữ hồ sơ này", "en": "Keep this profile"},
+    "identity_why": {"vi": "Vì sao giống nhau", "en": "Why they look alike"},
+    "identity_weight_help": {
+        "vi": (
+            "Số dương: bằng chứng là cùng một người; số âm: bằng chứng là hai người khác nhau"
+            " (log₂ tỉ số khả năng)."
+        ),
+        "en": (
+            "Positive: evidence of one person; negative: evidence of two people (log₂ "
+            "likelihood ratio)."
+        ),
+    },
+    "identity_merge_button": {"vi": "Gộp", "en": "Merge"},
+    "identity_reject_button": {"vi": "Không phải một người", "en": "Different people"},
+    "identity_keys_help": {
+        "vi": "Phím tắt: M gộp, R không phải một người, 1/2 chọn hồ sơ giữ lại.",
+        "en": "Keys: M merge, R different people, 1/2 choose the profile to keep.",
+    },
+    "identity_when": {"vi": "Thời điểm", "en": "When"},
+    "identity_kept": {"vi": "Hồ sơ giữ lại", "en": "Kept"},
+    "identity_merged_in": {"vi": "Hồ sơ được gộp vào", "en": "Merged in"},
+    "identity_decided_by": {"vi": "Quyết định bởi", "en": "Decided by"},
+    "identity_probability": {"vi": "Xác suất", "en": "Probability"},
+    "identity_undo_confirm": {
+        "vi": "Tách hai hồ sơ này ra như trước khi gộp?",
+        "en": "Split these customers back as they were before the merge?",
+    },
+    "identity_undo": {"vi": "Tách ra", "en": "Undo merge"},
+    "identity_undone": {"vi": "Đã tách", "en": "Undone"},
+    "identity_no_merges": {"vi": "Chưa có lần gộp nào.", "en": "No merge yet."},
+    "identity_merge_with": {"vi": "Gộp với khách hàng khác", "en": "Merge with another customer"},
+    "identity_compare": {"vi": "So sánh", "en": "Compare"},
+    "identity_thresholds": {"vi": "Ngưỡng gộp", "en": "Thresholds"},
+    "identity_thresholds_help": {
+        "vi": (
+            "Từ ngưỡng gộp tự động trở lên: hoso tự gộp. Giữa hai ngưỡng: đưa vào danh sách "
+            "cần xem. Dưới ngưỡng xem xét: bỏ qua."
+        ),
+        "en": (
+            "At or above the automatic threshold hoso merges by itself; between the two, the "
+            "pair is queued for review; below, it is ignored."
+        ),
+    },
+    "identity_auto_merge_threshold": {"vi": "Ngưỡng tự động gộp", "en": "Merge automatically from"},
+    "identity_review_threshold": {"vi": "Ngưỡng cần xem xét", "en": "Queue for review from"},
+    "identity_auto_merge_on": {"vi": "Cho phép tự động gộp", "en": "Allow automatic merges"},
+    "identity_model": {"vi": "Mô hình so khớp", "en": "Matching model"},
+    "identity_model_trained": {
+        "vi": "Đã học từ {count} hồ sơ lúc {at}.",
+        "en": "Trained on {count} records at {at}.",
+    },
+    "identity_model_default": {
+        "vi": "Đang dùng mô hình mặc định (chưa đủ dữ liệu để học).",
+        "en": "Using the default model (not enough data to train yet).",
+    },
+    "identity_shared_values": {
+        "vi": "Số điện thoại, email dùng chung",
+        "en": "Shared phones and emails",
+    },
+    "identity_shared_help": {
+        "vi": (
+            "Những giá trị này thuộc nhiều người khác nhau (số điện thoại gia đình, hộp thư "
+            "chung) nên không bao giờ tự gộp chỉ vì chúng."
+        ),
+        "en": (
+            "These values belong to several different people (a family phone, a shared "
+            "mailbox), so they never merge anyone on their own."
+        ),
+    },
+    "identity_no_shared": {
+        "vi": "Chưa phát hiện giá trị dùng chung.",
+        "en": "No shared value detected.",
+    },
+    "identity_created": {"vi": "Ngày tạo hồ sơ", "en": "Profile created"},
+    "identity_pair_gone": {"vi": "Cặp này đã được xử lý.", "en": "This pair was already decided."},
+    "identity_merged_flash": {"vi": "Đã gộp hai hồ sơ.", "en": "The customers were merged."},
+    "identity_rejected_flash": {
+        "vi": "Đã ghi nhận: đây là hai người khác nhau.",
+        "en": "Noted: these are different people.",
+    },
+    "identity_bulk_flash": {"vi": "Đã gộp {count} cặp.", "en": "{count} pairs merged."},
+    "identity_unmerged_flash": {
+        "vi": "Đã tách hai hồ sơ như trước khi gộp.",
+        "en": "The merge was undone.",
+    },
+    "identity_merged_redirect": {
+        "vi": "Hồ sơ này đã được gộp vào khách hàng dưới đây.",
+        "en": "That customer was merged into this one.",
+    },
+    "identity_section": {"vi": "Trùng lặp và gộp", "en": "Duplicates and merges"},
+    "identity_possible_duplicates": {"vi": "Có thể trùng với", "en": "May be the same as"},
+    "identity_history": {"vi": "Lịch sử gộp", "en": "Merge history"},
+    "identity_merged_from": {
+        "vi": "Đã gộp {name} vào hồ sơ này",
+        "en": "{name} was merged into this profile",
+    },
+    "identity_merged_into_other": {
+        "vi": "Hồ sơ này từng được gộp vào {name}",
+        "en": "This profile was merged into {name}",
+    },
+    "identity_review_pair": {"vi": "xem", "en": "review"},
+    "lineage_title": {"vi": "Nguồn của từng giá trị", "en": "Where each value came from"},
+    "lineage_help": {
+        "vi": (
+            "Mỗi giá trị cho biết nguồn nào đã cung cấp và quy tắc nào chọn ra giá trị đang dùng."
+        ),
+        "en": "Each value shows which sources supplied it and which rule chose the one in use.",
+    },
+    "lineage_chosen": {"vi": "đang dùng", "en": "in use"},
+    "lineage_none": {"vi": "Chưa có dữ liệu nguồn.", "en": "No source data yet."},
+    "rule_manual": {"vi": "nhân viên sửa tay", "en": "staff edit"},
+    "rule_trusted_source": {"vi": "nguồn tin cậy nhất", "en": "most trusted source"},
+    "rule_most_complete": {"vi": "đầy đủ nhất", "en": "most complete"},
+    "rule_most_frequent": {"vi": "nhiều nguồn nhất", "en": "most sources agree"},
+    "rule_most_recent": {"vi": "mới nhất", "en": "most recent"},
+    "rule_agreed": {"vi": "các nguồn thống nhất", "en": "all sources agree"},
+    "merge_method_rule": {"vi": "Quy tắc", "en": "Rule"},
+    "merge_method_model": {"vi": "Mô hình", "en": "Model"},
+    "merge_method_manual": {"vi": "Nhân viên", "en": "Staff"},
+    "merge_method_event": {"vi": "Sự kiện", "en": "Event"},
+    "shared_reason_distinct_people": {
+        "vi": "nhiều người khác nhau",
+        "en": "several different people",
+    },
+    "shared_reason_too_many": {"vi": "quá nhiều hồ sơ", "en": "too many customers"},
+    "shared_reason_role_mailbox": {"vi": "hộp thư chung", "en": "shared mailbox"},
+    "shared_reason_blocked": {"vi": "bị chặn", "en": "blocked"},
+    "identifier_phone": {"vi": "Số điện thoại", "en": "Phone"},
+    "identifier_email": {"vi": "Email", "en": "Email"},
     # --- end of identity resolution ---
     # --- event collection (issue #5) ---
     "nav_events": {"vi": "Sự kiện", "en": "Events"},
