@@ -18,7 +18,14 @@ from hoso.events.models import (
     StitchRequest,
 )
 from hoso.profiles import queries
-from hoso.profiles.models import Interaction, Order, OrderItem, Profile, ProfileIdentifier
+from hoso.profiles.models import (
+    Interaction,
+    Order,
+    OrderItem,
+    Profile,
+    ProfileIdentifier,
+    ProfileObservation,
+)
 from hoso.workspaces.models import Workspace
 from tests.events.helpers import apply, land, msg
 
@@ -79,6 +86,12 @@ def test_identify_reads_traits_from_the_root_and_from_context(
     assert lan.name_key == "nguyen thi lan"
     assert lan.primary_email == "lan@shop.vn"
     assert lan.field_sources["full_name"]["source"] == "events:Website"
+    observed = db.execute(
+        select(ProfileObservation.field, ProfileObservation.value, ProfileObservation.source).where(
+            ProfileObservation.profile_id == lan.id
+        )
+    ).all()
+    assert ("full_name", "Nguyễn Thị Lan", "events:Website") in observed
     minh = profile_of(db, workspace, "user_id", "u2")
     assert minh.full_name == "Trần Minh"
     assert minh.primary_phone == "+84903123456"
@@ -176,34 +189,57 @@ def test_a_visitor_identified_as_an_imported_customer_joins_that_customer(
     assert profile_of(db, workspace, "user_id", "web-42").id == imported.id
     stitch = db.scalar(select(StitchRequest))
     assert stitch is not None
-    assert (stitch.survivor_id, stitch.merged_id, stitch.reason) == (
+    assert (stitch.survivor_id, stitch.merged_id, stitch.reason, stitch.status) == (
         imported.id,
         visitor.id,
         "identify",
+        "merged",
     )
+    # The visitor's page view is on the imported customer's timeline now.
+    items, _ = queries.timeline(db, workspace_id=workspace.id, profile_id=imported.id)
+    assert [i.summary for i in items] == ["Khuyến mãi"]
 
 
-def test_alias_of_two_profiles_asks_for_a_merge_and_keeps_both(
-    db: Session, session_factory: sessionmaker[Session], workspace: Workspace, source: EventSource
+def test_alias_of_two_profiles_merges_them_reversibly(
+    db: Session,
+    session_factory: sessionmaker[Session],
+    workspace: Workspace,
+    actor: Actor,
+    source: EventSource,
 ) -> None:
+    from hoso.identity import service as identity
+
     land(
         db,
         source,
         msg("track", anonymousId="anon-7", event="Cart Viewed"),
-        msg("identify", userId="user-7"),
+        msg("identify", userId="user-7", traits={"name": "Đỗ Minh Khoa"}),
     )
     apply(session_factory)
+    known = profile_of(db, workspace, "user_id", "user-7")
+    visitor = profile_of(db, workspace, "anonymous_id", "anon-7")
     land(db, source, msg("alias", previousId="anon-7", userId="user-7"))
     apply(session_factory)
     stitch = db.scalar(select(StitchRequest))
     assert stitch is not None
-    assert stitch.survivor_id == profile_of(db, workspace, "user_id", "user-7").id
-    assert stitch.merged_id == profile_of(db, workspace, "anonymous_id", "anon-7").id
-    assert stitch.status == "pending"
+    db.refresh(stitch)
+    assert (stitch.survivor_id, stitch.merged_id, stitch.reason) == (known.id, visitor.id, "alias")
+    assert stitch.status == "merged"
+    assert stitch.merge_id is not None
+    # The visitor's history is the customer's now.
+    assert profile_of(db, workspace, "anonymous_id", "anon-7").id == known.id
+    items, _ = queries.timeline(db, workspace_id=workspace.id, profile_id=known.id)
+    assert [i.summary for i in items] == ["Cart Viewed"]
     # Alias of a new user id onto a known visitor needs no merge: the id is attached.
     land(db, source, msg("alias", previousId="anon-7", userId="user-8"))
     apply(session_factory)
-    assert profile_of(db, workspace, "user_id", "user-8").id == stitch.merged_id
+    assert profile_of(db, workspace, "user_id", "user-8").id == known.id
+    # And the merge can be undone like any other.
+    identity.unmerge(db, actor=actor, merge_id=stitch.merge_id, reason="test")
+    db.flush()
+    assert profile_of(db, workspace, "anonymous_id", "anon-7").id == visitor.id
+    items, _ = queries.timeline(db, workspace_id=workspace.id, profile_id=visitor.id)
+    assert [i.summary for i in items] == ["Cart Viewed"]
 
 
 def test_orders_are_created_updated_and_never_reopened_by_a_late_event(

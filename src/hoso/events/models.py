@@ -137,12 +137,16 @@ class AccountMember(Base):
     """A customer's link to a company account."""
 
     __tablename__ = "account_member"
-
-    account_id: Mapped[UUID] = mapped_column(
-        ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
+    __table_args__ = (
+        UniqueConstraint("account_id", "profile_id"),
+        # A merge moves the merged customer's memberships the survivor does not have yet.
+        {"info": {"on_profile_merge": {"unique": ["account_id"]}}},
     )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
+    account_id: Mapped[UUID] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
     profile_id: Mapped[UUID] = mapped_column(
-        ForeignKey("profile.id", ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey("profile.id", ondelete="CASCADE"), index=True
     )
     workspace_id: Mapped[UUID] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
     first_seen_at: Mapped[datetime] = mapped_column(server_default=func.now())
@@ -150,16 +154,19 @@ class AccountMember(Base):
 
 
 class StitchRequest(Base):
-    """Two profiles that events showed to be one customer, waiting for a merge.
+    """Two profiles that events showed to be one customer, and what became of the merge.
 
-    Filled when stitching needs a merge (alias of two known profiles, an anonymous visitor
-    identified as a customer who already has a profile) and no merge was made.
+    Written when stitching needs a merge (alias of two profiles, an anonymous visitor
+    identified as a customer who already has a profile); the applier then merges them through
+    identity resolution (``status`` merged, ``merge_id``) or records why it could not.
     """
 
     __tablename__ = "event_stitch"
     __table_args__ = (
         UniqueConstraint("survivor_id", "merged_id"),
         CheckConstraint("status IN ('pending','merged','refused')", name="status"),
+        # The record of a decision about two profiles: it never moves with either.
+        {"info": {"on_profile_merge": "keep"}},
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid7)
@@ -171,3 +178,5 @@ class StitchRequest(Base):
     status: Mapped[str] = mapped_column(Text, default="pending", server_default="pending")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     decided_at: Mapped[datetime | None]
+    merge_id: Mapped[UUID | None]  # the identity_merge decision, once merged
+    error: Mapped[str | None] = mapped_column(Text)

@@ -19,12 +19,15 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
+from hoso.core.actor import Actor
 from hoso.core.clock import utcnow
+from hoso.core.errors import HosoError
 from hoso.core.ids import uuid7
+from hoso.core.types import WorkspaceId
 from hoso.engine.events.spec import (
     canonical_event,
     identify_traits,
@@ -34,7 +37,9 @@ from hoso.engine.events.spec import (
 )
 from hoso.events.models import Account, AccountMember, EventSource, StitchRequest
 from hoso.events.service import Pending
+from hoso.identity import service as identity
 from hoso.profiles import from_events
+from hoso.profiles import service as profiles
 from hoso.profiles.from_events import Contact, NewIdentifier, OrderChange, TraitChange
 
 # Order events update the order itself (the timeline shows orders); the others are timeline
@@ -260,12 +265,11 @@ def stitch(
     event: Pending,
     **evidence: Any,
 ) -> None:
-    """Two existing profiles are one customer: ask for a merge.
+    """Two existing profiles are one customer: they are merged at the end of the chunk.
 
-    The merge itself (moving identifiers, timeline and orders, recorded and undoable) belongs
-    to identity resolution (issue #4); until ``hoso.identity.service.merge_profiles`` exists,
-    the pair is recorded as a pending stitch, visible on the realtime page, and both profiles
-    keep their own history.
+    The merge (moving identifiers, timeline, orders, memberships; recorded and undoable) is
+    identity resolution's :func:`hoso.identity.service.merge_profiles`, with method
+    ``event``; :func:`_merge` records each stitch and its outcome in ``event_stitch``.
     """
     work.stitches.append(
         (
@@ -430,24 +434,59 @@ def _write(session: Session, work: _Work, sources: dict[UUID, EventSource]) -> N
     from_events.upsert_orders(session, workspace_id=ws, changes=changes)
     for event, pid, label in work.groups:
         _group(session, ws, event, pid, label)
-    if work.stitches:
-        session.execute(
-            pg_insert(StitchRequest)
-            .values(
-                [
-                    {
-                        "id": uuid7(),
-                        "workspace_id": ws,
-                        "survivor_id": survivor,
-                        "merged_id": merged,
-                        "reason": reason,
-                        "evidence": evidence,
-                    }
-                    for survivor, merged, reason, evidence in work.stitches
-                ]
-            )
-            .on_conflict_do_nothing(constraint="uq_event_stitch_survivor_id_merged_id")
+    for survivor, merged, reason, evidence in work.stitches:
+        _merge(session, ws, survivor, merged, reason, evidence)
+
+
+def _merge(
+    session: Session,
+    workspace_id: UUID,
+    survivor: UUID,
+    merged: UUID,
+    reason: str,
+    evidence: dict[str, Any],
+) -> None:
+    """Merge two profiles events showed to be one, recording the stitch and its outcome."""
+    stitch_id = session.scalar(
+        pg_insert(StitchRequest)
+        .values(
+            id=uuid7(),
+            workspace_id=workspace_id,
+            survivor_id=survivor,
+            merged_id=merged,
+            reason=reason,
+            evidence=evidence,
         )
+        .on_conflict_do_nothing(constraint="uq_event_stitch_survivor_id_merged_id")
+        .returning(StitchRequest.id)
+    )
+    if stitch_id is None:
+        return  # the same pair was stitched before: merged then (or refused, with the reason)
+    # Earlier merges of this chunk may have folded either profile into another already.
+    live_survivor = profiles.live_profile_id(
+        session, workspace_id=workspace_id, profile_id=survivor
+    )
+    live_merged = profiles.live_profile_id(session, workspace_id=workspace_id, profile_id=merged)
+    values: dict[str, Any] = {"decided_at": utcnow()}
+    if live_survivor is None or live_merged is None or live_survivor == live_merged:
+        values.update(status="refused", error="already_one" if live_survivor else "deleted")
+    else:
+        actor = Actor.system(WorkspaceId(workspace_id), "events")
+        try:
+            with session.begin_nested():
+                decision = identity.merge_profiles(
+                    session,
+                    actor=actor,
+                    survivor_id=live_survivor,
+                    merged_id=live_merged,
+                    reason=f"events:{reason}",
+                    method="event",
+                    evidence=evidence,
+                )
+            values.update(status="merged", merge_id=decision.id)
+        except HosoError as exc:
+            values.update(status="refused", error=exc.code)
+    session.execute(update(StitchRequest).where(StitchRequest.id == stitch_id).values(values))
 
 
 def _stamp_records(work: _Work, record_ids: dict[str, UUID]) -> None:
@@ -488,11 +527,16 @@ def _group(session: Session, ws: UUID, event: Pending, pid: UUID, label: str) ->
     account.updated_at = utcnow()
     session.flush()
     statement = pg_insert(AccountMember).values(
-        account_id=account.id, profile_id=pid, workspace_id=ws, first_seen_at=at, last_seen_at=at
+        id=uuid7(),
+        account_id=account.id,
+        profile_id=pid,
+        workspace_id=ws,
+        first_seen_at=at,
+        last_seen_at=at,
     )
     session.execute(
         statement.on_conflict_do_update(
-            index_elements=["account_id", "profile_id"],
+            constraint="uq_account_member_account_id_profile_id",
             set_={"last_seen_at": statement.excluded.last_seen_at},
         )
     )

@@ -40,9 +40,10 @@ from hoso.profiles.models import (
     Product,
     Profile,
     ProfileIdentifier,
+    ProfileObservation,
     SourceRecord,
 )
-from hoso.profiles.service import _coerce_attribute, _set_name
+from hoso.profiles.service import OBSERVED_FIELDS, _coerce_attribute, _set_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +220,8 @@ def apply_traits(
 
     Contacts (email, phone) are added, not replaced: an event never removes what a customer
     gave elsewhere. Custom traits are kept when a custom field with that key is defined.
-    Returns how many profiles changed.
+    Each value set is also an observation of its source at the event's time, for
+    survivorship when customers are merged. Returns how many profiles changed.
     """
     if not changes:
         return 0
@@ -244,6 +246,7 @@ def apply_traits(
         else {}
     )
     audits: list[tuple[str, UUID, str, dict[str, Any]]] = []
+    observations: list[dict[str, Any]] = []
     updated: list[dict[str, Any]] = []
     identifiers: list[NewIdentifier] = []
     now = utcnow()
@@ -284,6 +287,20 @@ def apply_traits(
                     set_here.append(f"{contact_.kind}s")
             for name in set_here:
                 sources[name] = stamp
+                if name in OBSERVED_FIELDS or name.startswith("attributes."):
+                    observations.append(
+                        {
+                            "id": uuid7(),
+                            "workspace_id": workspace_id,
+                            "profile_id": pid,
+                            "field": name,
+                            "value": _observed(profile, name),
+                            "source": change.source,
+                            "source_record_id": change.source_record_id,
+                            "observed_at": change.at,  # survivorship's "most recent" is event time
+                            "manual": False,
+                        }
+                    )
         if after:
             profile.field_sources = sources
             profile.version += 1
@@ -294,9 +311,18 @@ def apply_traits(
             updated.append({"profile_id": str(pid), "fields": sorted(after)})
     session.flush()
     add_identifiers(session, workspace_id=workspace_id, rows=identifiers)
+    _insert(session, ProfileObservation, observations)
     _audit(session, workspace_id, audits)
     _emit(session, workspace_id, "profile.updated", updated)
     return len(updated)
+
+
+def _observed(profile: Profile, name: str) -> Any:
+    """A field's value as observations hold it (JSON: dates as ISO text)."""
+    if name.startswith("attributes."):
+        return (profile.attributes or {}).get(name.removeprefix("attributes."))
+    value = getattr(profile, name)
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def _apply_one(

@@ -160,6 +160,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "account_member",
+        sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("account_id", sa.Uuid(), nullable=False),
         sa.Column("profile_id", sa.Uuid(), nullable=False),
         sa.Column("workspace_id", sa.Uuid(), nullable=False),
@@ -193,7 +194,10 @@ def upgrade() -> None:
             name=op.f("fk_account_member_workspace_id_workspace"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("account_id", "profile_id", name=op.f("pk_account_member")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_account_member")),
+        sa.UniqueConstraint(
+            "account_id", "profile_id", name=op.f("uq_account_member_account_id_profile_id")
+        ),
     )
     op.create_index(
         op.f("ix_account_member_profile_id"), "account_member", ["profile_id"], unique=False
@@ -214,6 +218,8 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("merge_id", sa.Uuid(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
         sa.CheckConstraint(
             "status IN ('pending','merged','refused')", name=op.f("ck_event_stitch_status")
         ),
