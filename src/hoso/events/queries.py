@@ -116,7 +116,10 @@ def board(session: Session, *, workspace_id: UUID, minutes: int = 30) -> Board:
     stitches = session.scalar(
         select(func.count())
         .select_from(StitchRequest)
-        .where(StitchRequest.workspace_id == workspace_id, StitchRequest.status == "pending")
+        .where(
+            StitchRequest.workspace_id == workspace_id,
+            StitchRequest.status.in_(("pending", "refused")),
+        )
     )
     return Board(
         minutes=series,

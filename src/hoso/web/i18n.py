@@ -557,7 +557,7 @@ UI: dict[str, dict[Locale, str]] = {
     "events_received_30m": {"vi": "Sự kiện trong 30 phút", "en": "Events in 30 minutes"},
     "events_lag": {"vi": "Độ trễ xử lý", "en": "Processing lag"},
     "events_pending": {"vi": "{count} đang chờ", "en": "{count} waiting"},
-    "events_stitches": {"vi": "Hồ sơ cần gộp", "en": "Profiles to merge"},
+    "events_stitches": {"vi": "Gộp hồ sơ không thành", "en": "Merges refused"},
     "events_per_minute": {"vi": "Sự kiện mỗi phút", "en": "Events per minute"},
     "events_latest": {"vi": "Sự kiện mới nhất", "en": "Latest events"},
     "events_none": {"vi": "Chưa có sự kiện.", "en": "No events yet."},
