@@ -256,3 +256,27 @@ def test_unknown_calls_are_404_json(http: httpx.Client, source: tuple[UUID, str]
     response = http.post("/v1/teleport", json={}, headers=auth(source[1]))
     assert response.status_code == 404
     assert response.json()["code"] == "route_not_found"
+
+
+def test_browsers_may_post_from_the_shops_own_site(
+    collect_server: Collect, http: httpx.Client, source: tuple[UUID, str]
+) -> None:
+    preflight = http.options(
+        "/v1/batch",
+        headers={
+            "Origin": "https://shop.vn",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    # analytics.js posts text/plain to avoid the preflight; the body is JSON all the same.
+    response = http.post(
+        "/v1/track",
+        content=orjson.dumps({"writeKey": source[1], "anonymousId": "a", "event": "Viewed"}),
+        headers={"Content-Type": "text/plain", "Origin": "https://shop.vn"},
+    )
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert len(landed(collect_server, source[0])) == 1

@@ -49,6 +49,14 @@ log = logging.getLogger(__name__)
 CALLS = frozenset({"identify", "track", "page", "screen", "group", "alias", "batch", "import"})
 _OK = b'{"success":true}'
 _JSON = "application/json"
+# Browsers send analytics.js events from the shop's own site: any origin may post (the write
+# key, not the origin, says who is sending), and nothing is readable without a key.
+_CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, Content-Encoding",
+    "Access-Control-Max-Age": "86400",
+}
 
 
 class _Problem(Exception):
@@ -256,12 +264,15 @@ def _error(request: Request, problem: _Problem) -> Response:
         "message": message(problem.code, _locale(request), problem.params),
         **problem.params,
     }
-    return Response(orjson.dumps(body), problem.status, problem.headers, media_type=_JSON)
+    headers = {**_CORS, **(problem.headers or {})}
+    return Response(orjson.dumps(body), problem.status, headers, media_type=_JSON)
 
 
 async def collect(request: Request) -> Response:
     """Accept one Segment call (``/v1/track``...) or a batch (``/v1/batch``)."""
     call = request.path_params["call"]
+    if request.method == "OPTIONS":
+        return Response(status_code=204, headers=_CORS)
     if call not in CALLS:
         return _error(request, _Problem(404, "route_not_found"))
     collector: Collector = request.app.state.collector
@@ -297,12 +308,12 @@ async def _collect(request: Request, collector: Collector, call: str) -> Respons
         )
     except Exception:
         raise _Problem(503, "unavailable", {"Retry-After": "1"}) from None
-    return Response(_OK, 200, media_type=_JSON)
+    return Response(_OK, 200, _CORS, media_type=_JSON)
 
 
 def install(app: FastAPI) -> Collector:
     """Mount the collection endpoints on ``app`` and give it a collector."""
     collector = Collector(app.state)
     app.state.collector = collector
-    app.router.routes.insert(0, Route("/v1/{call}", collect, methods=["POST"]))
+    app.router.routes.insert(0, Route("/v1/{call}", collect, methods=["POST", "OPTIONS"]))
     return collector
