@@ -2,10 +2,11 @@
 
 Why not the job queue (ADR 0005): a job per event or per request would double the writes of
 the hot path and its one-job-per-transaction loop polls every second. The landed table *is*
-the queue: a partial index holds the unapplied rows, a chunk is claimed ``FOR UPDATE SKIP
-LOCKED`` and marked applied in the same transaction as its effects, so a crash at any point
-leaves every event either applied once or still pending. One applier at a time per database
-(an advisory lock) keeps each customer's events in order; see docs/adr/0006.
+the queue: a partial index holds the unapplied rows, the oldest chunk is read under the
+applier's advisory lock and marked applied in the same transaction as its effects, so a
+crash at any point leaves every event either applied once or still pending. One applier at
+a time per database (the advisory lock) keeps each customer's events in order; see
+docs/adr/0006.
 """
 
 import logging
@@ -32,6 +33,11 @@ def apply_pending(factory: sessionmaker[Session], *, limit: int = CHUNK) -> int:
     with factory.begin() as session:
         if not session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _LOCK}):
             return 0
+        # Every statement of a chunk reads by key. The tables grow fast, and until autovacuum
+        # analyses them the planner trusts old statistics and picks sequential scans over
+        # them (measured: 60 ms a chunk for a liveness check on 2,000 profiles); the
+        # indexes are always the right plan here.
+        session.execute(text("SET LOCAL enable_seqscan = off"))
         events = service.claim_pending(session, limit=limit)
         if not events:
             return 0
