@@ -112,11 +112,7 @@ class Events:
             who = b'"anonymousId":"anon-%d"' % c
         context = (
             b'"context":{"ip":"113.161.%d.%d","userAgent":"%s","locale":"vi-VN",'
-            % (
-                c % 250,
-                n % 250,
-                UA,
-            )
+            % (c % 250, c // 250 % 250, UA)  # a customer keeps one address, as a visitor does
             + b'"library":{"name":"analytics-python","version":"2.4.0"}}'
         )
         roll = rng.random()
