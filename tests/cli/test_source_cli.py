@@ -53,3 +53,54 @@ def test_source_errors_are_reported_in_vietnamese(cli_db: str) -> None:
     assert "Không tìm thấy nguồn Không có." in missing.output
     bad_kind = runner.invoke(app, ["source", "create", "X", "--kind", "fax"])
     assert bad_kind.exit_code == 2
+
+
+def test_events_apply_and_replay(cli_db: str) -> None:
+    from hoso.bootstrap import import_all_models
+    from hoso.core.clock import utcnow
+    from hoso.core.db import make_engine, make_session_factory
+    from hoso.engine.events.segment import read_request
+    from hoso.events import service
+    from hoso.events.service import Batch, SourceKey
+
+    runner = CliRunner()
+    _workspace(runner)
+    key = runner.invoke(app, ["source", "create", "App", "--kind", "app"]).output.strip()
+    assert runner.invoke(app, ["source", "disable", "App"]).exit_code == 0
+    import_all_models()
+    engine = make_engine(cli_db, pool_size=1)
+    try:
+        with make_session_factory(engine).begin() as session:
+            found = service.find_source_by_write_key(session, write_key=key)
+            assert found is not None
+            now = utcnow()
+            body = {
+                "batch": [
+                    {"type": "track", "userId": "u1", "event": "Opened", "messageId": "m1"},
+                    {"type": "track", "userId": "u1", "event": "Closed", "messageId": "m2"},
+                ]
+            }
+            parsed = read_request(body, received_at=now, type_=None)
+            assert not isinstance(parsed, str)
+            source = SourceKey(found.id, found.workspace_id, found.name, found.kind, True)
+            service.land(session, batches=[Batch(source, now, parsed.landings, [])])
+            disabled = SourceKey(found.id, found.workspace_id, found.name, found.kind, False)
+            late = read_request(
+                {"batch": [{"type": "page", "anonymousId": "a", "messageId": "m3"}]},
+                received_at=now,
+                type_=None,
+            )
+            assert not isinstance(late, str)
+            service.land(session, batches=[Batch(disabled, now, late.landings, [])])
+    finally:
+        engine.dispose()
+    applied = runner.invoke(app, ["events", "apply"])
+    assert applied.exit_code == 0, applied.output
+    assert "applied: 2" in applied.output
+    assert runner.invoke(app, ["source", "enable", "App"]).exit_code == 0
+    replayed = runner.invoke(app, ["events", "replay"])
+    assert replayed.output.strip() == "landed: 1"
+    assert "applied: 1" in runner.invoke(app, ["events", "apply"]).output
+    with psycopg.connect(cli_db) as conn:
+        row = conn.execute("SELECT count(*) FROM interaction").fetchone()
+    assert row == (3,)
