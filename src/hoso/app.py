@@ -7,10 +7,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from hoso.api import collect
 from hoso.api.app import create_api
 from hoso.bootstrap import database_url, import_all_models
 from hoso.core.config import Settings
 from hoso.core.db import make_engine, make_session_factory
+from hoso.events.jobs import EventApplier
 from hoso.jobs.registry import CONSUMERS, HANDLERS
 from hoso.jobs.runner import WorkerThread
 from hoso.migrate import upgrade
@@ -37,17 +39,25 @@ def create_app(
         worker = (
             WorkerThread(factory, HANDLERS, consumers=CONSUMERS) if settings.run_worker else None
         )
-        if worker is not None:
-            worker.start()
+        # Landed events are applied by their own loop (docs/adr/0006), woken by each commit.
+        applier = EventApplier(factory, wake=collector.landed) if settings.run_worker else None
+        for thread in (worker, applier):
+            if thread is not None:
+                thread.start()
         try:
             yield
         finally:
-            if worker is not None:
-                worker.stop()
+            collector.close()  # requests still waiting are answered first (uvicorn drains them)
+            for thread in (worker, applier):
+                if thread is not None:
+                    thread.stop()
             if owned:
                 db_engine.dispose()
 
     app = create_web(settings, lifespan=lifespan)
+    # Segment-compatible collection at the server root (/v1/batch...), so SDKs configured with
+    # host=<hoso url> work unchanged.
+    collector = collect.install(app)
     api = create_api()
     app.state.settings = settings
     # One state for both faces: requests to the mounted API see the same session factory

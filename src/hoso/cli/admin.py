@@ -94,17 +94,21 @@ def demo(
 def worker(
     poll: Annotated[float, typer.Option(help="Seconds between polls of an empty queue.")] = 1.0,
 ) -> None:
-    """Run background jobs (imports...) until interrupted; several may run at once."""
+    """Run background jobs (imports...) and apply collected events until interrupted."""
     import signal
 
     from hoso.core.db import make_session_factory
+    from hoso.events.jobs import EventApplier
     from hoso.jobs.registry import CONSUMERS, HANDLERS
     from hoso.jobs.runner import WorkerThread
 
     settings = get_settings()
     engine = _engine_or_exit(settings)
-    thread = WorkerThread(make_session_factory(engine), HANDLERS, consumers=CONSUMERS, poll_s=poll)
+    factory = make_session_factory(engine)
+    thread = WorkerThread(factory, HANDLERS, consumers=CONSUMERS, poll_s=poll)
+    applier = EventApplier(factory)  # landed events (issue #5), its own claim loop
     thread.start()
+    applier.start()
     _say("hoso worker: đang chạy / running (Ctrl+C để dừng / to stop)")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -115,6 +119,7 @@ def worker(
         pass
     finally:
         thread.stop()
+        applier.stop()
         engine.dispose()
 
 

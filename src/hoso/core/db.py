@@ -3,9 +3,11 @@
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+import orjson
+from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -88,3 +90,36 @@ def _run_on_commit(session: Session) -> None:
 
 def _clear_on_commit(session: Session, previous_transaction: object) -> None:  # noqa: ARG001
     session.info.pop(_ON_COMMIT, None)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+
+
+def insert_json_rows(
+    session: Session, table: Table, rows: list[dict[str, Any]], *, suffix: str = ""
+) -> int:
+    """Insert many rows with ONE statement and ONE parameter; return the rows inserted.
+
+    The rows travel as a JSON array that PostgreSQL unpacks with ``jsonb_to_recordset`` in C.
+    For thousands of rows this is an order of magnitude cheaper than a multi-row ``VALUES``
+    (compiled and bound per row by SQLAlchemy) or driver-side array parameters (escaped per
+    element in Python). Every row must have the same keys. ``suffix`` is appended as is
+    (``ON CONFLICT ...``).
+    """
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect
+    names = list(rows[0])
+    spec = ", ".join(f'"{n}" {table.c[n].type.compile(dialect=dialect)}' for n in names)
+    columns = ", ".join(f'"{n}"' for n in names)
+    statement = (
+        f"INSERT INTO {table.name} ({columns}) SELECT {columns} "
+        f"FROM jsonb_to_recordset(%s::jsonb) AS r({spec}) {suffix}"
+    )
+    raw = session.connection().connection.driver_connection
+    with raw.cursor() as cursor:  # type: ignore[union-attr]
+        cursor.execute(statement, (orjson.dumps(rows, default=_json_default).decode(),))
+        return int(cursor.rowcount)

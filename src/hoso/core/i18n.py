@@ -292,6 +292,92 @@ ERRORS: dict[str, dict[Locale, str]] = {
     },
     # --- end of identity resolution ---
     # --- event collection (issue #5) ---
+    "invalid_write_key": {
+        "vi": "Khóa ghi (write key) không hợp lệ hoặc đã được đổi.",
+        "en": "The write key is invalid or was rotated.",
+    },
+    "payload_too_large": {
+        "vi": "Yêu cầu lớn hơn giới hạn {limit_kb} KB.",
+        "en": "The request is larger than the {limit_kb} KB limit.",
+    },
+    "invalid_batch": {
+        "vi": 'Thiếu danh sách sự kiện "batch".',
+        "en": 'The "batch" list of events is missing.',
+    },
+    "batch_too_many_events": {
+        "vi": "Một lô có nhiều hơn {limit} sự kiện.",
+        "en": "A batch holds more than {limit} events.",
+    },
+    "unsupported_encoding": {
+        "vi": "Không hỗ trợ kiểu nén {encoding} (hãy dùng gzip).",
+        "en": "Content encoding {encoding} is not supported (use gzip).",
+    },
+    "events_overloaded": {
+        "vi": "Máy chủ đang quá tải; hãy gửi lại sau {retry_after} giây.",
+        "en": "The server is overloaded; retry in {retry_after} seconds.",
+    },
+    "source_not_found": {"vi": "Không tìm thấy nguồn {source}.", "en": "No source {source}."},
+    "source_name_taken": {
+        "vi": "Đã có nguồn tên {name}.",
+        "en": "A source named {name} already exists.",
+    },
+    "dead_letter_not_found": {
+        "vi": "Không tìm thấy sự kiện lỗi {dead_letter_id}.",
+        "en": "Dead letter {dead_letter_id} does not exist.",
+    },
+    "dead_letter_not_replayable": {
+        "vi": "Sự kiện này không thể gửi lại: {reason}.",
+        "en": "This event cannot be replayed: {reason}.",
+    },
+    "not_an_object": {
+        "vi": "Sự kiện không phải đối tượng JSON.",
+        "en": "The event is not a JSON object.",
+    },
+    "event_too_large": {
+        "vi": "Sự kiện lớn hơn {limit_kb} KB.",
+        "en": "The event is larger than {limit_kb} KB.",
+    },
+    "message_id_too_long": {
+        "vi": "messageId phải ngắn hơn {limit} ký tự.",
+        "en": "messageId must be shorter than {limit} characters.",
+    },
+    "identifier_too_long": {
+        "vi": "userId hoặc anonymousId dài hơn {limit} ký tự.",
+        "en": "userId or anonymousId is longer than {limit} characters.",
+    },
+    "invalid_event_type": {
+        "vi": "Loại sự kiện không hợp lệ: {value}.",
+        "en": "Invalid event type: {value}.",
+    },
+    "invalid_timestamp": {
+        "vi": "Thời điểm không đọc được ở trường {field} (cần ISO-8601).",
+        "en": "Unreadable time in {field} (ISO-8601 expected).",
+    },
+    "missing_event_name": {
+        "vi": "Sự kiện track thiếu tên (event).",
+        "en": "The track call has no event name.",
+    },
+    "missing_group_id": {
+        "vi": "Sự kiện group thiếu groupId.",
+        "en": "The group call has no groupId.",
+    },
+    "missing_previous_id": {
+        "vi": "Sự kiện alias thiếu previousId.",
+        "en": "The alias call has no previousId.",
+    },
+    "missing_user_id": {"vi": "Sự kiện alias thiếu userId.", "en": "The alias call has no userId."},
+    "no_user_anon_id": {
+        "vi": "Sự kiện không có userId lẫn anonymousId nên không gắn được với khách hàng nào.",
+        "en": "The event has neither userId nor anonymousId, so it belongs to no customer.",
+    },
+    "source_disabled": {
+        "vi": "Nguồn đã bị tắt khi sự kiện đến; bật lại nguồn rồi gửi lại.",
+        "en": "The source was disabled when the event arrived; enable it, then replay.",
+    },
+    "processing_failed": {
+        "vi": "Xử lý sự kiện bị lỗi: {error}",
+        "en": "Processing the event failed: {error}",
+    },
     # --- end of event collection ---
     # --- bulk import (issue #3) ---
     # --- end of bulk import ---

@@ -1,0 +1,1 @@
+"""Pure event-collection logic: reading Segment-spec messages and what they mean."""
