@@ -212,6 +212,12 @@ ERRORS: dict[str, dict[Locale, str]] = {
     # --- event collection (issue #5) ---
     # --- end of event collection ---
     # --- bulk import (issue #3) ---
+    "profiles_changed_concurrently": {
+        "vi": "Có {expected} khách hàng bị người khác sửa trong lúc nhập ({updated} cập nhật "
+        "được); không nhập dòng nào, hãy chạy lại.",
+        "en": "Customers were changed by someone else during the import ({updated} of "
+        "{expected} could be updated); nothing was imported, run it again.",
+    },
     # --- end of bulk import ---
 }
 
