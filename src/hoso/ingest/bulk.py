@@ -18,9 +18,13 @@ Commit and preview share the judgement:
 from __future__ import annotations
 
 import itertools
+import multiprocessing
+import os
 import secrets
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -53,6 +57,9 @@ from hoso.profiles.schemas import AttributeCreate
 # Rows per chunk: big enough that per-statement costs vanish, small enough that a chunk's
 # Python objects stay a few megabytes.
 CHUNK_ROWS = 5_000
+# Past this many rows, addresses are parsed in a worker process (starting one costs about a
+# second, and parsing an address about half a millisecond).
+ADDRESS_WORKER_AFTER_ROWS = 20_000
 
 # Columns that standard import targets keep as custom fields, defined on first use:
 # key -> (label_vi, label_en, type, category).
@@ -141,6 +148,38 @@ class _Row:
     source_record_id: UUID | None = None
 
 
+class _Writer:
+    """Writes one chunk in a thread, so that reading the next chunk overlaps with it.
+
+    The thread has the session to itself until :meth:`finish`: the other thread only reads
+    the file meanwhile.
+    """
+
+    def __init__(self, run: ImportRun, rows: list[_Row]) -> None:
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._target, args=(run, rows), daemon=True)
+        self.thread.start()
+
+    def _target(self, run: ImportRun, rows: list[_Row]) -> None:
+        try:
+            run.write(rows)
+        except BaseException as exc:  # re-raised by finish() in the import's thread
+            self.error = exc
+
+    def finish(self) -> None:
+        """Wait for the write; raise what stopped it."""
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
+def _address_pool() -> Executor | None:
+    """One worker process to parse addresses in, when the machine has a core to spare."""
+    if (os.cpu_count() or 1) < 2:
+        return None
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+
 class ImportRun:
     """One pass over a file: preview (``writer`` is None) or commit.
 
@@ -194,20 +233,48 @@ class ImportRun:
         self,
         on_chunk: Callable[[list[RowDecision]], None] | None = None,
     ) -> Counter[str]:
-        """Judge (and write) every row; ``on_chunk`` sees each chunk's decisions."""
+        """Judge (and write) every row; ``on_chunk`` sees each chunk's decisions.
+
+        While a chunk is written (by a thread that mostly waits on PostgreSQL), the next one
+        is read and converted; for big files addresses are parsed in a worker process.
+        """
         rows = read_rows(self.plan, today=self.today)
+        read = 0
         try:
-            while chunk := list(itertools.islice(rows, CHUNK_ROWS)):
-                decisions = self._chunk(chunk)
+            prepared = self._read(rows)
+            while prepared:
+                read += len(prepared)
+                if self.writing and self.writer.pool is None and read > ADDRESS_WORKER_AFTER_ROWS:
+                    self.writer.pool = _address_pool()
+                live, created_keys = self._judge(prepared)
+                writer = _Writer(self, live) if self.writing else None
+                try:
+                    following = self._read(rows)  # meanwhile, the chunk is being written
+                finally:
+                    if writer is not None:
+                        writer.finish()
+                if writer is None:
+                    self._remember_pending(created_keys)
+                elif self.stop_writing_on_reject and self.counts["rejected"]:
+                    self.writing = False  # nothing will be kept: judge the rest only
                 if on_chunk is not None:
-                    on_chunk(decisions)
+                    on_chunk([r.decision for r in prepared])
+                prepared = following
         finally:
             rows.close()
-            self._drop_pending()
+            if self.writer.pool is not None:
+                self.writer.pool.shutdown(cancel_futures=True)
+                self.writer.pool = None
+        self._drop_pending()
         return self.counts
 
-    def _chunk(self, chunk: list[tuple[RawRow, ConvertedRow]]) -> list[RowDecision]:
-        rows = [self._prepare(raw, converted) for raw, converted in chunk]
+    def _read(self, rows: Iterator[tuple[RawRow, ConvertedRow]]) -> list[_Row]:
+        """The next chunk, read and converted (pure Python: no database)."""
+        return [
+            self._prepare(raw, converted) for raw, converted in itertools.islice(rows, CHUNK_ROWS)
+        ]
+
+    def _judge(self, rows: list[_Row]) -> tuple[list[_Row], list[tuple[str, str, int]]]:
         live = [r for r in rows if r.decision.outcome != "skipped"]
         self._define_standard_attributes(live)
         keys = [k for r in live for k in r.keys]
@@ -227,13 +294,14 @@ class ImportRun:
             self._decide(row, db, overlay, states, pending, created_keys)
             self.counts[row.decision.outcome] += 1
         if self.writing:
-            self.writer.flush(self.session)
-            self._record(live)
-            if self.stop_writing_on_reject and self.counts["rejected"]:
-                self.writing = False  # nothing will be kept: judge the rest only
-        else:
-            self._remember_pending(created_keys)
-        return [r.decision for r in rows]
+            self.session.flush()  # attribute definitions, before another thread writes
+            self.writer.parse_addresses()
+        return live, created_keys
+
+    def write(self, rows: list[_Row]) -> None:
+        """Write a judged chunk: the profiles' rows, then the rows' outcomes."""
+        self.writer.flush(self.session)
+        self._record(rows)
 
     # -- one row --
 
@@ -271,7 +339,10 @@ class ImportRun:
                 }
             ]
             return
-        payload = {"row": decision.number, "cells": dict(zip(self.header, decision.raw, strict=False))}
+        payload = {
+            "row": decision.number,
+            "cells": dict(zip(self.header, decision.raw, strict=False)),
+        }
         ref = f"row {decision.number}"
         if matches:
             state = states[next(iter(matches))]
@@ -306,9 +377,7 @@ class ImportRun:
         if row.problems:
             decision.reasons = _reasons(row.problems)
             return
-        merge = profiles_bulk.plan_create(
-            row.fields, definitions=self.definitions, note=row.note
-        )
+        merge = profiles_bulk.plan_create(row.fields, definitions=self.definitions, note=row.note)
         if merge.errors:
             decision.reasons = _reasons(merge.errors)
             return
@@ -317,9 +386,7 @@ class ImportRun:
             return
         decision.outcome = "created"
         if self.writing:
-            state, row.source_record_id = self.writer.create(
-                merge, source_ref=ref, payload=payload
-            )
+            state, row.source_record_id = self.writer.create(merge, source_ref=ref, payload=payload)
             decision.profile_id = state.id
             states[state.id] = state
             for key in row.keys:
@@ -375,10 +442,13 @@ class ImportRun:
         assert isinstance(conn, PgConnection)  # noqa: S101 - hoso runs on psycopg 3
         ids = uuid7_batch(len(rows))
         json = profiles_bulk.to_json
-        with conn.cursor() as cur, cur.copy(
-            "COPY import_row (id, workspace_id, batch_id, row_number, outcome, profile_id,"
-            " source_record_id, raw, reasons, changes) FROM STDIN"
-        ) as copy:
+        with (
+            conn.cursor() as cur,
+            cur.copy(
+                "COPY import_row (id, workspace_id, batch_id, row_number, outcome, profile_id,"
+                " source_record_id, raw, reasons, changes) FROM STDIN"
+            ) as copy,
+        ):
             for new_id, row in zip(ids, rows, strict=True):
                 d = row.decision
                 copy.write_row(

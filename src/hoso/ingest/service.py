@@ -69,6 +69,7 @@ __all__ = [
     "read_rows",
 ]
 
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:

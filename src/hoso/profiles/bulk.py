@@ -19,9 +19,9 @@ event for the whole batch, and keeps per-row changes itself (``import_row``).
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -169,7 +169,7 @@ def find_by_keys(
         ),
         {"kinds": [k for k, _ in unique], "vals": [v for _, v in unique], "ws": workspace_id},
     )
-    for kind, value, profile_id in rows:
+    for kind, value, profile_id in rows.all():
         found.setdefault((kind, value), set()).add(profile_id)
     return found
 
@@ -195,7 +195,7 @@ def load_states(
             " WHERE id = ANY(CAST(:ids AS uuid[])) AND workspace_id = :ws AND deleted_at IS NULL"
         ),
         params,
-    ):
+    ).all():
         states[row[0]] = ProfileState(
             id=row[0],
             version=row[1],
@@ -222,7 +222,7 @@ def load_states(
             " WHERE profile_id = ANY(CAST(:ids AS uuid[])) ORDER BY profile_id, id"
         ),
         params,
-    ):
+    ).all():
         state = states.get(profile_id)
         if state is not None:
             state.identifiers[(kind, value)] = None
@@ -236,7 +236,7 @@ def load_states(
             " WHERE profile_id = ANY(CAST(:ids AS uuid[])) ORDER BY profile_id, id"
         ),
         params,
-    ):
+    ).all():
         if profile_id in states:
             states[profile_id].address_raws.append(raw)
     bodies = list(set(note_bodies))
@@ -247,7 +247,7 @@ def load_states(
                 " AND body = ANY(CAST(:bodies AS text[])) AND deleted_at IS NULL"
             ),
             {**params, "bodies": bodies},
-        ):
+        ).all():
             if profile_id in states:
                 states[profile_id].notes.add(body)
     return states
@@ -301,9 +301,7 @@ def _address(fields: Mapping[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def _valid_contacts(
-    raws: Iterable[str], kind: str
-) -> list[tuple[str, str, list[str]]]:
+def _valid_contacts(raws: Iterable[str], kind: str) -> list[tuple[str, str, list[str]]]:
     """(value, raw, flags) of every valid number or address of the cells, first wins."""
     out: dict[str, tuple[str, str, list[str]]] = {}
     for raw in raws:
@@ -460,10 +458,23 @@ def plan_merge(
 # --- writing ---------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=1 << 14)
-def _parsed_address(line: str | None, ward: str | None, district: str | None, province: str | None) -> tuple[tuple[str, Any], ...]:
-    parts = {"line": line, "ward": ward, "district": district, "province": province}
-    return tuple(_normalise_address({**parts, "country": "VN"}).items())
+AddressKey = tuple[str | None, str | None, str | None, str | None]  # line, ward, district, province
+# Parsed addresses by their parts, for the whole process: shops repeat streets and wards.
+_PARSED: dict[AddressKey, dict[str, Any]] = {}
+_PARSED_MAX = 1 << 16
+
+
+def parse_addresses(keys: list[AddressKey]) -> list[dict[str, Any]]:
+    """Parse addresses into the 2025 units exactly as the profiles service does.
+
+    A top-level function so that a worker process can run it (see ``BulkWriter.pool``).
+    """
+    return [
+        _normalise_address(
+            {"line": k[0], "ward": k[1], "district": k[2], "province": k[3], "country": "VN"}
+        )
+        for k in keys
+    ]
 
 
 def to_json(value: Any) -> str:
@@ -497,6 +508,10 @@ class BulkWriter:
         self._addresses: list[tuple[Any, ...]] = []
         self._notes: list[tuple[Any, ...]] = []
         self._at = utcnow().isoformat()
+        # A process pool that parses addresses while this process goes on (set by the caller
+        # for big files; addresses are parsed here when it is None).
+        self.pool: Executor | None = None
+        self._parsing: tuple[list[AddressKey], Future[list[dict[str, Any]]]] | None = None
 
     def new_id(self) -> UUID:
         """A fresh UUIDv7 (drawn in batches)."""
@@ -576,28 +591,10 @@ class BulkWriter:
                 after.append(f"{kind}s")
         if merge.address is not None:
             address = merge.address
-            parsed = dict(
-                _parsed_address(
-                    address["line"], address["ward"], address["district"], address["province"]
-                )
-            )
-            parts = {k: address[k] for k in _ADDRESS_KEYS} | parsed
-            self._addresses.append(
-                (
-                    state.id,
-                    parts.get("line"),
-                    parts.get("ward"),
-                    parts.get("district"),
-                    parts.get("province"),
-                    parts.get("province_code"),
-                    parts.get("ward_code"),
-                    parts.get("legacy_province"),
-                    parts.get("legacy_ward"),
-                    parts.get("admin_status"),
-                    list(parts.get("ward_candidates") or []),
-                    address["raw"] or None,
-                )
-            )
+            key: AddressKey = (
+                address["line"], address["ward"], address["district"], address["province"]
+            )  # fmt: skip
+            self._addresses.append((state.id, key, address["raw"] or None))
             state.address_raws.append(address["raw"])
             after.append("addresses")
         if merge.attributes:
@@ -623,6 +620,48 @@ class BulkWriter:
             state.field_sources = sources
             if not creating:
                 state.version += 1
+
+    def parse_addresses(self) -> None:
+        """Start parsing the queued addresses not parsed before (in the pool, if any)."""
+        missing = list(dict.fromkeys(k for _, k, _ in self._addresses if k not in _PARSED))
+        if not missing:
+            return
+        if self.pool is None:
+            self._remember(missing, parse_addresses(missing))
+        else:
+            self._parsing = (missing, self.pool.submit(parse_addresses, missing))
+
+    def _remember(self, keys: list[AddressKey], results: list[dict[str, Any]]) -> None:
+        if len(_PARSED) > _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED.update(zip(keys, results, strict=True))
+
+    def _address_rows(self) -> list[tuple[Any, ...]]:
+        if self._parsing is not None:
+            keys, future = self._parsing
+            self._parsing = None
+            self._remember(keys, future.result())
+        self.parse_addresses()  # anything queued since (or parsed before a cache reset)
+        rows = []
+        for profile_id, key, raw in self._addresses:
+            parts = dict(zip(_ADDRESS_KEYS, key, strict=True)) | _PARSED[key]
+            rows.append(
+                (
+                    profile_id,
+                    parts.get("line"),
+                    parts.get("ward"),
+                    parts.get("district"),
+                    parts.get("province"),
+                    parts.get("province_code"),
+                    parts.get("ward_code"),
+                    parts.get("legacy_province"),
+                    parts.get("legacy_ward"),
+                    parts.get("admin_status"),
+                    list(parts.get("ward_candidates") or []),
+                    raw,
+                )
+            )
+        return rows
 
     def flush(self, session: Session) -> None:
         """Write everything queued since the last flush (inside the caller's transaction).
@@ -669,15 +708,6 @@ class BulkWriter:
                 ) as copy:
                     for new_id, i in zip(ids, self._identifiers, strict=True):
                         copy.write_row((new_id, ws, *i[:7], self.source, i[7]))
-            if self._addresses:
-                ids = uuid7_batch(len(self._addresses))
-                with cur.copy(
-                    "COPY profile_address (id, workspace_id, profile_id, line, ward, district,"
-                    " province, province_code, ward_code, legacy_province, legacy_ward,"
-                    " admin_status, ward_candidates, raw, source) FROM STDIN"
-                ) as copy:
-                    for new_id, a in zip(ids, self._addresses, strict=True):
-                        copy.write_row((new_id, ws, *a, self.source))
             if self._notes:
                 ids = uuid7_batch(len(self._notes))
                 with cur.copy(
@@ -688,6 +718,17 @@ class BulkWriter:
                         copy.write_row((new_id, ws, profile_id, author, display, body))
             if self._touched:
                 self._update(cur)
+            if self._addresses:
+                # Last, so that a pool has parsed them while the rest was written.
+                addresses = self._address_rows()
+                ids = uuid7_batch(len(addresses))
+                with cur.copy(
+                    "COPY profile_address (id, workspace_id, profile_id, line, ward, district,"
+                    " province, province_code, ward_code, legacy_province, legacy_ward,"
+                    " admin_status, ward_candidates, raw, source) FROM STDIN"
+                ) as copy:
+                    for new_id, a in zip(ids, addresses, strict=True):
+                        copy.write_row((new_id, ws, *a, self.source))
         self._new, self._records, self._identifiers = [], [], []
         self._addresses, self._notes = [], []
         for state in self._touched.values():
@@ -698,8 +739,8 @@ class BulkWriter:
         cur.execute(
             "CREATE TEMP TABLE IF NOT EXISTS hoso_bulk_profile_update ("
             " id uuid PRIMARY KEY, expected int, version int, full_name text,"
-            " family_name text, middle_name text, given_name text, name_key text COLLATE \"C\","
-            " given_key text COLLATE \"C\", gender text, birth_date date, occupation text,"
+            ' family_name text, middle_name text, given_name text, name_key text COLLATE "C",'
+            ' given_key text COLLATE "C", gender text, birth_date date, occupation text,'
             " attributes jsonb, field_sources jsonb, quality_flags text[],"
             " primary_phone text, primary_email text) ON COMMIT DROP"
         )

@@ -14,8 +14,8 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Final
 
-from hoso.engine.normalize import DateFlag, EmailFlag, PhoneFlag, fold, nfc
-from hoso.engine.normalize.cached import cached_date, cached_email, cached_phone
+from hoso.engine.normalize import DateFlag, EmailFlag, PhoneFlag, nfc
+from hoso.engine.normalize.cached import cached_date, cached_email, cached_fold, cached_phone
 from hoso.engine.tabular.aliases import Target
 from hoso.engine.tabular.mapping import CUSTOM_PREFIX, ColumnMapping
 from hoso.engine.tabular.model import CellValue, RawRow, is_empty
@@ -117,7 +117,7 @@ def parse_gender(value: CellValue) -> str | None:
     """
     if not isinstance(value, str):
         return None
-    key = fold(value)
+    key = cached_fold(value)
     if key in _MALE:
         return "male"
     if key in _FEMALE:
