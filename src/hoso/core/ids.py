@@ -44,7 +44,7 @@ def uuid7_batch(count: int) -> list[uuid.UUID]:
     Same layout and the same process-wide monotonic state as :func:`uuid7`, but one lock and
     one read of the random source for the whole batch (about 10x cheaper per id).
     """
-    global _last_ms, _counter  # noqa: PLW0603 - shares uuid7's monotonic state
+    global _last_ms, _counter
     if count <= 0:
         return []
     randoms = os.urandom(8 * count)

@@ -23,7 +23,7 @@ import os
 import secrets
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from psycopg import Connection as PgConnection
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -111,7 +110,7 @@ class Preview:
     sample: list[RowDecision]
 
 
-def read_rows(plan: ImportPlan, *, today: date) -> Iterator[tuple[RawRow, ConvertedRow]]:
+def read_rows(plan: ImportPlan, *, today: date) -> Generator[tuple[RawRow, ConvertedRow]]:
     """Stream the plan's data rows, each with its conversion to profile fields.
 
     Raises:
@@ -438,8 +437,7 @@ class ImportRun:
         """Write the chunk's row outcomes (``import_row``) with one COPY."""
         if not rows:
             return
-        conn = self.session.connection().connection.dbapi_connection
-        assert isinstance(conn, PgConnection)  # noqa: S101 - hoso runs on psycopg 3
+        conn = profiles_bulk.raw_connection(self.session)
         ids = uuid7_batch(len(rows))
         json = profiles_bulk.to_json
         with (
@@ -485,8 +483,7 @@ class ImportRun:
     def _remember_pending(self, keys: list[tuple[str, str, int]]) -> None:
         if not keys:
             return
-        conn = self.session.connection().connection.dbapi_connection
-        assert isinstance(conn, PgConnection)  # noqa: S101
+        conn = profiles_bulk.raw_connection(self.session)
         with conn.cursor() as cur:
             if self._pending_table is None:
                 self._pending_table = f"hoso_import_pending_{secrets.token_hex(4)}"

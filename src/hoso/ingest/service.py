@@ -52,8 +52,8 @@ from hoso.ingest.errors import (
     ImportNotUndoable,
 )
 from hoso.ingest.models import ImportBatch, ImportPreset, ImportRow, ImportUpload
-from hoso.profiles import queries as profile_queries
 from hoso.profiles import bulk as profiles_bulk
+from hoso.profiles import queries as profile_queries
 from hoso.profiles import service as profiles
 from hoso.profiles.bulk import SCALARS
 from hoso.profiles.models import Note, Profile

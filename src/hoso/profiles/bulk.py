@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from psycopg import Connection as PgConnection
@@ -58,6 +58,7 @@ __all__ = [
     "match_keys",
     "plan_create",
     "plan_merge",
+    "raw_connection",
     "to_json",
     "trash",
 ]
@@ -424,13 +425,13 @@ def plan_merge(
             }
             setattr(merge, f"{kind}s", list(raws))
     address = _address(fields)
-    if address:
-        # Addresses compare as the customer wrote them: stored parts are normalised (2025
-        # units), so comparing parts would see a change on every re-import.
-        if cached_fold(address["raw"]) not in {cached_fold(r or "") for r in state.address_raws}:
-            merge.address = address
-            existing = list(state.address_raws)
-            changes["addresses"] = {"before": existing, "after": [*existing, address["raw"]]}
+    # Addresses compare as the customer wrote them: stored parts are normalised (2025 units),
+    # so comparing parts would see a change on every re-import.
+    known = {cached_fold(r or "") for r in state.address_raws}
+    if address and cached_fold(address["raw"]) not in known:
+        merge.address = address
+        existing = list(state.address_raws)
+        changes["addresses"] = {"before": existing, "after": [*existing, address["raw"]]}
     wanted = _wanted_attributes(fields)
     if wanted:
         coerced, merge.errors = _coerce(definitions, wanted)
@@ -475,6 +476,11 @@ def parse_addresses(keys: list[AddressKey]) -> list[dict[str, Any]]:
         )
         for k in keys
     ]
+
+
+def raw_connection(session: Session) -> PgConnection[Any]:
+    """The psycopg connection under the session's transaction (for ``COPY``)."""
+    return cast("PgConnection[Any]", session.connection().connection.dbapi_connection)
 
 
 def to_json(value: Any) -> str:
@@ -575,17 +581,17 @@ class BulkWriter:
         for kind, raws in (("phone", merge.phones), ("email", merge.emails)):
             have = state.phones if kind == "phone" else state.emails
             added = False
-            for value, raw, flags in _valid_contacts(raws, kind):
-                if value in have:
+            for contact, raw, contact_flags in _valid_contacts(raws, kind):
+                if contact in have:
                     continue
                 primary = not have and getattr(state, f"primary_{kind}") is None
                 self._identifiers.append(
-                    (state.id, kind, value, raw, None, flags, primary, record_id)
+                    (state.id, kind, contact, raw, None, contact_flags, primary, record_id)
                 )
                 if primary:
-                    setattr(state, f"primary_{kind}", value)
-                have.append(value)
-                state.identifiers[(kind, value)] = None
+                    setattr(state, f"primary_{kind}", contact)
+                have.append(contact)
+                state.identifiers[(kind, contact)] = None
                 added = True
             if added:
                 after.append(f"{kind}s")
@@ -599,9 +605,9 @@ class BulkWriter:
             after.append("addresses")
         if merge.attributes:
             attributes = dict(state.attributes)
-            for key, value in merge.attributes.items():
-                attributes[key] = value
-                after.append(f"attributes.{key}")
+            for attribute, value in merge.attributes.items():
+                attributes[attribute] = value
+                after.append(f"attributes.{attribute}")
             state.attributes = attributes
         for kind, value in merge.identifiers:
             namespace = self.namespace if kind == "external_id" else None
@@ -671,8 +677,7 @@ class BulkWriter:
                 it was loaded (its version moved); nothing of the batch should be kept.
         """
         session.flush()
-        conn = session.connection().connection.dbapi_connection
-        assert isinstance(conn, PgConnection)  # noqa: S101 - hoso runs on psycopg 3
+        conn = raw_connection(session)
         ws = self.actor.workspace_id
         author, display = self.actor.id, self.actor.display
         with conn.cursor() as cur:
