@@ -2,9 +2,11 @@
 
 from datetime import date, time
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
+import python_calamine
 
 from hoso.engine.tabular import open_table, readers
 from tests.engine.tabular.builders import excel_datetime
@@ -31,7 +33,7 @@ def workbook(path: Path) -> Path:
     return path
 
 
-def read(path: Path) -> tuple[object, ...]:
+def read(path: Path) -> tuple[Any, ...]:
     with open_table(path) as table:
         return (
             table.sheet,
@@ -67,7 +69,7 @@ def test_a_workbook_calamine_refuses_is_read_by_openpyxl(
     expected = read(path)
 
     def refuse(*_args: object) -> object:
-        raise readers.python_calamine.CalamineError("unsupported")
+        raise python_calamine.CalamineError("unsupported")
 
-    monkeypatch.setattr(readers.python_calamine.CalamineWorkbook, "from_path", refuse)
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", refuse)
     assert read(path) == expected
