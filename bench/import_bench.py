@@ -590,6 +590,44 @@ class RssSampler:
         return self.samples[min(len(self.samples) - 1, int(fraction * len(self.samples)))][1]
 
 
+class BackendCpu:
+    """CPU seconds the phase's PostgreSQL backends used (``/proc/<pid>/stat``; same machine).
+
+    Every connection the engine opens reports its backend pid; the figure is the sum of
+    their user + system time. ``None`` when the server's processes cannot be read (a server
+    on another machine or in a container).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.pids: set[int] = set()
+        self._last: dict[int, float] = {}
+        event.listen(engine, "connect", self._connected)
+
+    def _connected(self, dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SELECT pg_backend_pid()")
+        self.pids.add(int(cursor.fetchone()[0]))
+        cursor.close()
+
+    def seconds(self) -> float | None:
+        tick = os.sysconf("SC_CLK_TCK")
+        for pid in self.pids:
+            try:
+                with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # gone: keep its last reading
+            self._last[pid] = (int(fields[11]) + int(fields[12])) / tick
+        return sum(self._last.values()) if self._last else None
+
+
+def process_cpu() -> float:
+    """User + system CPU seconds of this process and its finished children (the workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def engine_url(url: str, lock_timeout: str) -> str:
     """``url`` with a lock timeout on every connection: a lock wait fails instead of hanging."""
     sep = "&" if "?" in url else "?"
@@ -630,6 +668,7 @@ def run_phase(spec: dict[str, Any]) -> dict[str, Any]:
     engine = make_engine(engine_url(spec["url"], "60s"), pool_size=2)
     try:
         counter = StatementCounter(engine)
+        backends = BackendCpu(engine)
         factory = make_session_factory(engine)
         actor = _actor(factory, spec["user_id"])
         path = Path(spec["path"])
@@ -650,6 +689,8 @@ def run_phase(spec: dict[str, Any]) -> dict[str, Any]:
         )
         if spec["tracemalloc"]:
             tracemalloc.start()
+        pg_start = backends.seconds() or 0.0
+        cpu_start = process_cpu()
         with RssSampler() as sampler:
             started = time.perf_counter()
             if spec["phase"] == "preview":
@@ -665,6 +706,8 @@ def run_phase(spec: dict[str, Any]) -> dict[str, Any]:
                     factory, actor=actor, plan=plan, valid_rows_only=True, today=TODAY
                 )
             seconds = time.perf_counter() - started
+        python_cpu = process_cpu() - cpu_start
+        pg_end = backends.seconds()
         if spec["tracemalloc"]:
             out["tracemalloc_peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
             tracemalloc.stop()
@@ -683,6 +726,14 @@ def run_phase(spec: dict[str, Any]) -> dict[str, Any]:
             "rss_half_mb": sampler.at(0.5),
             "rss_end_mb": sampler.at(1.0),
             "rss_samples": sampler.samples[:: max(1, len(sampler.samples) // 40)],
+            "python_cpu_s": round(python_cpu, 2),
+            "python_cpu_us_per_row": round(1e6 * python_cpu / rows, 1),
+            "postgres_cpu_s": None if pg_end is None else round(pg_end - pg_start, 2),
+            "postgres_cpu_us_per_row": (
+                None if pg_end is None else round(1e6 * (pg_end - pg_start) / rows, 1)
+            ),
+            # Statements sent through SQLAlchemy only; the bulk path's COPYs and the
+            # statements around them go straight to psycopg and are not counted.
             "statements": statements,
             "statements_per_row": round(statements / rows, 2),
             "statement_kinds": counter.by_kind(rows),
@@ -921,7 +972,9 @@ class Bench:
         print(
             f"  {label:<9} {phase + (' (tracemalloc)' if trace else ''):<22} {rows:>7,} rows"
             f" {result['seconds']:8.1f} s {result['rows_per_s']:9,.0f} rows/s"
-            f"  peak RSS {result['peak_rss_mb']:6.0f} MB  {result['statements_per_row']} stmt/row"
+            f"  peak RSS {result['peak_rss_mb']:6.0f} MB  CPU/row: Python"
+            f" {result['python_cpu_us_per_row']:.0f} µs, PostgreSQL"
+            f" {result['postgres_cpu_us_per_row']} µs"
         )
         return result
 
@@ -1136,17 +1189,20 @@ class Bench:
         )
         print()
         print(
-            f"{'phase':<10} {'file':<9} {'rows':>8} {'seconds':>9} {'rows/s':>9} {'stmt/row':>8}"
-            f" {'peak RSS MB':>11} {'+RSS MB':>8} {'py peak MB':>10} {'load':>5}"
+            f"{'phase':<10} {'file':<9} {'rows':>9} {'seconds':>9} {'rows/s':>9}"
+            f" {'py µs/row':>9} {'pg µs/row':>9} {'peak RSS MB':>11} {'+RSS MB':>8}"
+            f" {'py peak MB':>10} {'load':>5}"
         )
         for p in self.phases:
-            stmts = f"{p['statements_per_row']:.2f}" if "statements_per_row" in p else "-"
+            py = f"{p['python_cpu_us_per_row']:.0f}" if "python_cpu_us_per_row" in p else "-"
+            pg = p.get("postgres_cpu_us_per_row")
+            pg_text = f"{pg:.0f}" if pg is not None else "-"
             rss = f"{p['peak_rss_mb']:.0f}" if "peak_rss_mb" in p else "-"
             grew = f"{p['peak_over_start_mb']:.0f}" if "peak_over_start_mb" in p else "-"
             tm = f"{p['tracemalloc_peak_mb']:.1f}" if "tracemalloc_peak_mb" in p else "-"
             print(
-                f"{p['phase']:<10} {p['label']:<9} {p['rows']:>8,} {p['seconds']:>9.2f}"
-                f" {p['rows_per_s']:>9,.0f} {stmts:>8} {rss:>11} {grew:>8} {tm:>10}"
+                f"{p['phase']:<10} {p['label']:<9} {p['rows']:>9,} {p['seconds']:>9.2f}"
+                f" {p['rows_per_s']:>9,.0f} {py:>9} {pg_text:>9} {rss:>11} {grew:>8} {tm:>10}"
                 f" {p['loadavg']:>5.2f}"
             )
         print(
