@@ -665,6 +665,8 @@ def run_phase(spec: dict[str, Any]) -> dict[str, Any]:
     import gc
 
     import_all_models()
+    if not spec.get("address_worker", True):
+        bulk.ADDRESS_WORKER_AFTER_ROWS = sys.maxsize  # parse addresses in this process
     engine = make_engine(engine_url(spec["url"], "60s"), pool_size=2)
     try:
         counter = StatementCounter(engine)
@@ -954,7 +956,15 @@ class Bench:
         }
 
     def phase(
-        self, phase: str, label: str, path: Path, rows: int, user_id: str, *, trace: bool = False
+        self,
+        phase: str,
+        label: str,
+        path: Path,
+        rows: int,
+        user_id: str,
+        *,
+        trace: bool = False,
+        address_worker: bool = True,
     ) -> dict[str, Any]:
         load = os.getloadavg()[0]
         result = in_child(
@@ -966,6 +976,7 @@ class Bench:
                 "path": str(path),
                 "rows": rows,
                 "tracemalloc": trace,
+                "address_worker": address_worker,
             }
         )
         result["loadavg"] = round(load, 2)
@@ -1033,6 +1044,16 @@ class Bench:
         )
         if not reimport:
             return
+        # Does parsing addresses in a worker process pay? The same commit without it.
+        _, alone_user = self.new_workspace(f"{label}-alone")
+        alone = self.phase("commit", f"{label} 1proc", path, rows, alone_user, address_worker=False)
+        alone["phase"] = "commit"
+        self.phases.append(alone)
+        self.expect(
+            f"{label} commit without the address worker: same counts",
+            alone["counts"],
+            {k: counts[k] for k in ("created", "updated", "unchanged", "rejected")},
+        )
         again = self.phase("commit", f"{label} again", path, rows, user)
         again["phase"] = "reimport"
         self.phases.append(again)
