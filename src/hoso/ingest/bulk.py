@@ -472,9 +472,11 @@ class ImportRun:
         unique = list(dict.fromkeys(keys))
         found = self.session.execute(
             text(
-                f"SELECT p.kind, p.value, min(p.row_number) FROM {self._pending_table} p"
-                " JOIN unnest(CAST(:kinds AS text[]), CAST(:vals AS text[])) AS k(kind, value)"
-                " ON p.kind = k.kind AND p.value = k.value GROUP BY p.kind, p.value"
+                "SELECT k.kind, k.value, m.row_number"
+                " FROM unnest(CAST(:kinds AS text[]), CAST(:vals AS text[])) AS k(kind, value)"
+                f" CROSS JOIN LATERAL (SELECT min(p.row_number) AS row_number"
+                f"  FROM {self._pending_table} p WHERE p.kind = k.kind AND p.value = k.value"
+                "  OFFSET 0) m WHERE m.row_number IS NOT NULL"
             ),
             {"kinds": [k for k, _ in unique], "vals": [v for _, v in unique]},
         )
@@ -497,7 +499,6 @@ class ImportRun:
             ) as copy:
                 for key in keys:
                     copy.write_row(key)
-            cur.execute(f"ANALYZE {self._pending_table}")
 
     def _drop_pending(self) -> None:
         if self._pending_table is not None:

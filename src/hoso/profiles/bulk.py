@@ -160,13 +160,17 @@ def find_by_keys(
     found: dict[tuple[str, str], set[UUID]] = {}
     if not unique:
         return found
+    # One index probe per key, whatever the planner believes: right after a big import its
+    # statistics are stale, and it then merge-joined a sort of the workspace's whole
+    # identifier index for every chunk (the LATERAL subquery with OFFSET 0 is not flattened).
     rows = session.execute(
         text(
-            "SELECT pi.kind, pi.value, pi.profile_id"
+            "SELECT k.kind, k.value, m.profile_id"
             " FROM unnest(CAST(:kinds AS text[]), CAST(:vals AS text[])) AS k(kind, value)"
-            " JOIN profile_identifier pi ON pi.workspace_id = :ws"
-            "  AND pi.kind = k.kind AND pi.value = k.value"
-            " JOIN profile p ON p.id = pi.profile_id AND p.deleted_at IS NULL"
+            " CROSS JOIN LATERAL (SELECT pi.profile_id FROM profile_identifier pi"
+            "  JOIN profile p ON p.id = pi.profile_id AND p.deleted_at IS NULL"
+            "  WHERE pi.workspace_id = :ws AND pi.kind = k.kind AND pi.value = k.value"
+            "  OFFSET 0) m"
         ),
         {"kinds": [k for k, _ in unique], "vals": [v for _, v in unique], "ws": workspace_id},
     )
@@ -190,10 +194,12 @@ def load_states(
     states: dict[UUID, ProfileState] = {}
     for row in session.execute(
         text(
-            "SELECT id, version, full_name, family_name, middle_name, given_name, name_key,"
-            " given_key, gender, birth_date, occupation, attributes, field_sources,"
-            " quality_flags, primary_phone, primary_email FROM profile"
-            " WHERE id = ANY(CAST(:ids AS uuid[])) AND workspace_id = :ws AND deleted_at IS NULL"
+            "SELECT p.id, p.version, p.full_name, p.family_name, p.middle_name, p.given_name,"
+            " p.name_key, p.given_key, p.gender, p.birth_date, p.occupation, p.attributes,"
+            " p.field_sources, p.quality_flags, p.primary_phone, p.primary_email"
+            " FROM unnest(CAST(:ids AS uuid[])) AS k(id) CROSS JOIN LATERAL (SELECT * FROM"
+            "  profile p WHERE p.id = k.id AND p.workspace_id = :ws AND p.deleted_at IS NULL"
+            "  OFFSET 0) p"
         ),
         params,
     ).all():
@@ -219,8 +225,9 @@ def load_states(
         )
     for profile_id, kind, value in session.execute(
         text(
-            "SELECT profile_id, kind, value FROM profile_identifier"
-            " WHERE profile_id = ANY(CAST(:ids AS uuid[])) ORDER BY profile_id, id"
+            "SELECT i.profile_id, i.kind, i.value FROM unnest(CAST(:ids AS uuid[])) AS k(id)"
+            " CROSS JOIN LATERAL (SELECT * FROM profile_identifier WHERE profile_id = k.id"
+            "  OFFSET 0) i ORDER BY i.profile_id, i.id"
         ),
         params,
     ).all():
@@ -233,8 +240,9 @@ def load_states(
                 state.emails.append(value)
     for profile_id, raw in session.execute(
         text(
-            "SELECT profile_id, raw FROM profile_address"
-            " WHERE profile_id = ANY(CAST(:ids AS uuid[])) ORDER BY profile_id, id"
+            "SELECT a.profile_id, a.raw FROM unnest(CAST(:ids AS uuid[])) AS k(id)"
+            " CROSS JOIN LATERAL (SELECT * FROM profile_address WHERE profile_id = k.id"
+            "  OFFSET 0) a ORDER BY a.profile_id, a.id"
         ),
         params,
     ).all():
@@ -244,8 +252,9 @@ def load_states(
     if bodies:
         for profile_id, body in session.execute(
             text(
-                "SELECT profile_id, body FROM note WHERE profile_id = ANY(CAST(:ids AS uuid[]))"
-                " AND body = ANY(CAST(:bodies AS text[])) AND deleted_at IS NULL"
+                "SELECT n.profile_id, n.body FROM unnest(CAST(:ids AS uuid[])) AS k(id)"
+                " CROSS JOIN LATERAL (SELECT * FROM note WHERE profile_id = k.id"
+                "  AND body = ANY(CAST(:bodies AS text[])) AND deleted_at IS NULL OFFSET 0) n"
             ),
             {**params, "bodies": bodies},
         ).all():
