@@ -277,16 +277,17 @@ class ImportRun:
         live = [r for r in rows if r.decision.outcome != "skipped"]
         self._define_standard_attributes(live)
         keys = [k for r in live for k in r.keys]
-        db = profiles_bulk.find_by_keys(
-            self.session, workspace_id=self.actor.workspace_id, keys=keys
-        )
-        states = profiles_bulk.load_states(
-            self.session,
-            workspace_id=self.actor.workspace_id,
-            profile_ids=[p for ids in db.values() for p in ids],
-            note_bodies=[r.note for r in live if r.note],
-        )
-        pending = {} if self.writing else self._pending(keys)
+        with profiles_bulk.index_probes(self.session):
+            db = profiles_bulk.find_by_keys(
+                self.session, workspace_id=self.actor.workspace_id, keys=keys
+            )
+            states = profiles_bulk.load_states(
+                self.session,
+                workspace_id=self.actor.workspace_id,
+                profile_ids=[p for ids in db.values() for p in ids],
+                note_bodies=[r.note for r in live if r.note],
+            )
+            pending = {} if self.writing else self._pending(keys)
         overlay: dict[tuple[str, str], set[UUID]] = {}
         created_keys: list[tuple[str, str, int]] = []
         for row in live:

@@ -20,8 +20,9 @@ event for the whole batch, and keeps per-row changes itself (``import_row``).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Executor, Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
@@ -54,6 +55,7 @@ __all__ = [
     "ProfilesChanged",
     "find_by_keys",
     "fits",
+    "index_probes",
     "load_states",
     "match_keys",
     "plan_create",
@@ -152,6 +154,38 @@ class Merge:
 # --- reading ---------------------------------------------------------------------------
 
 
+_PLANNER_OFF = ("enable_seqscan", "enable_bitmapscan", "enable_hashjoin", "enable_mergejoin")
+
+
+@contextmanager
+def index_probes(session: Session) -> Iterator[None]:
+    """Make the statements inside probe indexes key by key, whatever the statistics say.
+
+    During a big import the tables grow inside one transaction that autovacuum cannot see,
+    so the planner keeps believing they are small: on a fresh database it scanned the whole
+    profile table for every key of a chunk (quadratic in the file's length). The settings
+    are transaction-local and put back afterwards.
+    """
+    previous = session.execute(
+        text("SELECT " + ", ".join(f"current_setting('{name}')" for name in _PLANNER_OFF))
+    ).one()
+    session.execute(
+        text("SELECT " + ", ".join(f"set_config('{name}', 'off', true)" for name in _PLANNER_OFF))
+    )
+    try:
+        yield
+    finally:
+        session.execute(
+            text(
+                "SELECT "
+                + ", ".join(
+                    f"set_config('{name}', :v{i}, true)" for i, name in enumerate(_PLANNER_OFF)
+                )
+            ),
+            {f"v{i}": value for i, value in enumerate(previous)},
+        )
+
+
 def find_by_keys(
     session: Session, *, workspace_id: UUID, keys: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], set[UUID]]:
@@ -168,9 +202,10 @@ def find_by_keys(
             "SELECT k.kind, k.value, m.profile_id"
             " FROM unnest(CAST(:kinds AS text[]), CAST(:vals AS text[])) AS k(kind, value)"
             " CROSS JOIN LATERAL (SELECT pi.profile_id FROM profile_identifier pi"
-            "  JOIN profile p ON p.id = pi.profile_id AND p.deleted_at IS NULL"
             "  WHERE pi.workspace_id = :ws AND pi.kind = k.kind AND pi.value = k.value"
             "  OFFSET 0) m"
+            " CROSS JOIN LATERAL (SELECT 1 FROM profile p WHERE p.id = m.profile_id"
+            "  AND p.deleted_at IS NULL OFFSET 0) live"
         ),
         {"kinds": [k for k, _ in unique], "vals": [v for _, v in unique], "ws": workspace_id},
     )
