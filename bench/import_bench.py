@@ -11,17 +11,17 @@ into a plain staging table:
 * ``floor``    - ``COPY staging FROM STDIN (FORMAT csv, HEADER)`` fed the file's bytes;
 * ``xlsx``     - plan + preview + commit of an .xlsx written with openpyxl (write_only).
 
-The CSV is imported at two sizes (N and 2N rows, each into a fresh workspace) to show how
-time and memory grow with the file. Every import phase runs in a fresh child process
-(multiprocessing "spawn") whose peak RSS is reset when the phase starts, so the peak belongs
-to that phase alone. Before measuring, a probe runs the unmodified job on a file just above
-``jobs.PROGRESS_EVERY`` rows with a lock timeout: if it cannot finish (the job waits on its
-own progress report), that is a failed check and the phases are measured with progress
-reports switched off (``PROGRESS_EVERY = sys.maxsize``), which the output says.
+The CSV is imported at several sizes (``--sizes``, each into a fresh workspace) to show how
+time and memory grow with the file; the first size is imported a second time (idempotency).
+Every import phase runs in a fresh child process (multiprocessing "spawn") whose peak RSS is
+reset when the phase starts, so the peak belongs to that phase alone. Before measuring, a
+probe runs the job on a file longer than one chunk (``bulk.CHUNK_ROWS``, after which
+progress is reported from another connection) with a lock timeout: it must finish.
 
 Usage::
 
-    python bench/import_bench.py [--rows 2000] [--xlsx-rows 4000] [--keep]
+    python bench/import_bench.py [--sizes 2000,4000] [--xlsx-rows 4000] [--keep]
+    python bench/import_bench.py --sizes 250000,500000,1000000 --xlsx-rows 100000 --no-tracemalloc
     python bench/import_bench.py --profile 2000     # cProfile + SQL statements per row
 """
 
@@ -62,10 +62,11 @@ from hoso.core.db import make_engine, make_session_factory
 from hoso.core.embedded import with_database
 from hoso.engine.normalize import normalize_vn_phone
 from hoso.engine.tabular import open_table
-from hoso.ingest import jobs
+from hoso.ingest import bulk, jobs
 from hoso.ingest import service as ingest
 from hoso.ingest.models import ImportBatch
 from hoso.migrate import upgrade
+from hoso.profiles import bulk as profiles_bulk
 from hoso.workflows.demo_data import (
     _FAMILY,
     _GIVEN,
@@ -589,6 +590,44 @@ class RssSampler:
         return self.samples[min(len(self.samples) - 1, int(fraction * len(self.samples)))][1]
 
 
+class BackendCpu:
+    """CPU seconds the phase's PostgreSQL backends used (``/proc/<pid>/stat``; same machine).
+
+    Every connection the engine opens reports its backend pid; the figure is the sum of
+    their user + system time. ``None`` when the server's processes cannot be read (a server
+    on another machine or in a container).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.pids: set[int] = set()
+        self._last: dict[int, float] = {}
+        event.listen(engine, "connect", self._connected)
+
+    def _connected(self, dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SELECT pg_backend_pid()")
+        self.pids.add(int(cursor.fetchone()[0]))
+        cursor.close()
+
+    def seconds(self) -> float | None:
+        tick = os.sysconf("SC_CLK_TCK")
+        for pid in self.pids:
+            try:
+                with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # gone: keep its last reading
+            self._last[pid] = (int(fields[11]) + int(fields[12])) / tick
+        return sum(self._last.values()) if self._last else None
+
+
+def process_cpu() -> float:
+    """User + system CPU seconds of this process and its finished children (the workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def engine_url(url: str, lock_timeout: str) -> str:
     """``url`` with a lock timeout on every connection: a lock wait fails instead of hanging."""
     sep = "&" if "?" in url else "?"
@@ -626,11 +665,12 @@ def run_phase(spec: dict[str, Any]) -> dict[str, Any]:
     import gc
 
     import_all_models()
-    if spec["patch_progress"]:
-        jobs.PROGRESS_EVERY = sys.maxsize  # see the probe: progress reports deadlock the job
+    if not spec.get("address_worker", True):
+        bulk.ADDRESS_WORKER_AFTER_ROWS = sys.maxsize  # parse addresses in this process
     engine = make_engine(engine_url(spec["url"], "60s"), pool_size=2)
     try:
         counter = StatementCounter(engine)
+        backends = BackendCpu(engine)
         factory = make_session_factory(engine)
         actor = _actor(factory, spec["user_id"])
         path = Path(spec["path"])
@@ -651,6 +691,8 @@ def run_phase(spec: dict[str, Any]) -> dict[str, Any]:
         )
         if spec["tracemalloc"]:
             tracemalloc.start()
+        pg_start = backends.seconds() or 0.0
+        cpu_start = process_cpu()
         with RssSampler() as sampler:
             started = time.perf_counter()
             if spec["phase"] == "preview":
@@ -666,6 +708,8 @@ def run_phase(spec: dict[str, Any]) -> dict[str, Any]:
                     factory, actor=actor, plan=plan, valid_rows_only=True, today=TODAY
                 )
             seconds = time.perf_counter() - started
+        python_cpu = process_cpu() - cpu_start
+        pg_end = backends.seconds()
         if spec["tracemalloc"]:
             out["tracemalloc_peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
             tracemalloc.stop()
@@ -684,6 +728,14 @@ def run_phase(spec: dict[str, Any]) -> dict[str, Any]:
             "rss_half_mb": sampler.at(0.5),
             "rss_end_mb": sampler.at(1.0),
             "rss_samples": sampler.samples[:: max(1, len(sampler.samples) // 40)],
+            "python_cpu_s": round(python_cpu, 2),
+            "python_cpu_us_per_row": round(1e6 * python_cpu / rows, 1),
+            "postgres_cpu_s": None if pg_end is None else round(pg_end - pg_start, 2),
+            "postgres_cpu_us_per_row": (
+                None if pg_end is None else round(1e6 * (pg_end - pg_start) / rows, 1)
+            ),
+            # Statements sent through SQLAlchemy only; the bulk path's COPYs and the
+            # statements around them go straight to psycopg and are not counted.
             "statements": statements,
             "statements_per_row": round(statements / rows, 2),
             "statement_kinds": counter.by_kind(rows),
@@ -716,6 +768,15 @@ class Check:
     detail: str
 
 
+def _label(rows: int) -> str:
+    """A size as a short label: 2000 -> "2k", 1000000 -> "1M"."""
+    if rows >= 1_000_000 and rows % 1_000_000 == 0:
+        return f"{rows // 1_000_000}M"
+    if rows >= 1_000 and rows % 1_000 == 0:
+        return f"{rows // 1_000}k"
+    return str(rows)
+
+
 class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
@@ -725,12 +786,11 @@ class Bench:
         self.checks: list[Check] = []
         self.phases: list[dict[str, Any]] = []
         self.files: dict[str, dict[str, Any]] = {}
-        self.patch_progress = False
         self.report: dict[str, Any] = {
             "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "database": self.db_name,
             "config": {
-                "rows": args.rows,
+                "sizes": args.sizes,
                 "xlsx_rows": args.xlsx_rows,
                 "seed": args.seed,
                 "tracemalloc_pass": not args.no_tracemalloc,
@@ -823,19 +883,19 @@ class Bench:
     # -- phases --
 
     def probe(self, data_dir: Path) -> None:
-        """Does a commit of more than ``PROGRESS_EVERY`` rows finish? (unmodified job code)
+        """Does a commit of more than one chunk (progress reported meanwhile) finish?
 
         Every connection gets ``lock_timeout``, so a lock wait the database cannot see as a
         deadlock (the job waits on its own progress connection) fails after 5 s instead of
         hanging for ever.
         """
-        rows = jobs.PROGRESS_EVERY + 50
+        rows = bulk.CHUNK_ROWS + 50
         path = data_dir / "probe.csv"
         write_csv(path, rows, self.args.seed + 7)
         _, user_id = self.new_workspace("probe")
         engine = make_engine(engine_url(self.url, "5s"), pool_size=2)
         factory = make_session_factory(engine)
-        outcome: dict[str, Any] = {"rows": rows, "progress_every": jobs.PROGRESS_EVERY}
+        outcome: dict[str, Any] = {"rows": rows, "chunk_rows": bulk.CHUNK_ROWS}
         try:
             actor = _actor(factory, user_id)
             with factory() as session:
@@ -854,16 +914,10 @@ class Bench:
         self.report["probe"] = outcome
         ok = outcome["result"] == "completed"
         self.check(
-            f"a commit of {rows} rows (> PROGRESS_EVERY = {jobs.PROGRESS_EVERY}) completes",
+            f"a commit of {rows} rows (> CHUNK_ROWS = {bulk.CHUNK_ROWS}) completes",
             ok,
             "" if ok else f"{outcome['error']} after {outcome['seconds']} s (lock_timeout 5 s)",
         )
-        if not ok:
-            self.patch_progress = True
-            print(
-                "  the job blocks on its own progress report; the figures below are measured"
-                " with jobs.PROGRESS_EVERY patched to sys.maxsize (no progress reports)"
-            )
 
     def floor(self, path: Path, label: str, rows: int) -> dict[str, Any]:
         """Raw COPY of the CSV file's bytes into a plain staging table of text columns."""
@@ -902,7 +956,15 @@ class Bench:
         }
 
     def phase(
-        self, phase: str, label: str, path: Path, rows: int, user_id: str, *, trace: bool = False
+        self,
+        phase: str,
+        label: str,
+        path: Path,
+        rows: int,
+        user_id: str,
+        *,
+        trace: bool = False,
+        address_worker: bool = True,
     ) -> dict[str, Any]:
         load = os.getloadavg()[0]
         result = in_child(
@@ -914,14 +976,16 @@ class Bench:
                 "path": str(path),
                 "rows": rows,
                 "tracemalloc": trace,
-                "patch_progress": self.patch_progress,
+                "address_worker": address_worker,
             }
         )
         result["loadavg"] = round(load, 2)
         print(
             f"  {label:<9} {phase + (' (tracemalloc)' if trace else ''):<22} {rows:>7,} rows"
             f" {result['seconds']:8.1f} s {result['rows_per_s']:9,.0f} rows/s"
-            f"  peak RSS {result['peak_rss_mb']:6.0f} MB  {result['statements_per_row']} stmt/row"
+            f"  peak RSS {result['peak_rss_mb']:6.0f} MB  CPU/row: Python"
+            f" {result['python_cpu_us_per_row']:.0f} µs, PostgreSQL"
+            f" {result['postgres_cpu_us_per_row']} µs"
         )
         return result
 
@@ -980,6 +1044,16 @@ class Bench:
         )
         if not reimport:
             return
+        # Does parsing addresses in a worker process pay? The same commit without it.
+        _, alone_user = self.new_workspace(f"{label}-alone")
+        alone = self.phase("commit", f"{label} 1proc", path, rows, alone_user, address_worker=False)
+        alone["phase"] = "commit"
+        self.phases.append(alone)
+        self.expect(
+            f"{label} commit without the address worker: same counts",
+            alone["counts"],
+            {k: counts[k] for k in ("created", "updated", "unchanged", "rejected")},
+        )
         again = self.phase("commit", f"{label} again", path, rows, user)
         again["phase"] = "reimport"
         self.phases.append(again)
@@ -1053,16 +1127,16 @@ class Bench:
 
     def goals(self) -> list[tuple[str, str, str]]:
         """(goal, measured, verdict) lines; nothing is extrapolated."""
-        n, n2 = "N", "2N"
-        rows_n, rows_2n, xrows = self.args.rows, 2 * self.args.rows, self.args.xlsx_rows
+        sizes, xrows = self.args.sizes, self.args.xlsx_rows
         lines: list[tuple[str, str, str]] = []
-        for label, rows in ((n, rows_n), (n2, rows_2n)):
+        for rows in sizes:
+            label = _label(rows)
             commit, preview = self.find("commit", label), self.find("preview", label)
             floor = self.find("floor", label)
             cli = rows / (commit["seconds"] + preview["seconds"])
             lines.append(
                 (
-                    f">= {GOAL_ROWS_PER_S:,} rows/s end to end ({label} = {rows:,} rows)",
+                    f">= {GOAL_ROWS_PER_S:,} rows/s end to end ({rows:,} rows)",
                     f"commit {commit['rows_per_s']:,.0f} rows/s; preview + commit (as `hoso"
                     f" import` runs) {cli:,.0f} rows/s; COPY floor {floor['rows_per_s']:,.0f}"
                     f" rows/s (commit = {100 * commit['rows_per_s'] / floor['rows_per_s']:.2f} %"
@@ -1070,10 +1144,11 @@ class Bench:
                     "MET" if commit["rows_per_s"] >= GOAL_ROWS_PER_S else "MISSED",
                 )
             )
-        again = self.find("reimport", "N again")
+        first = _label(sizes[0])
+        again = self.find("reimport", f"{first} again")
         lines.append(
             (
-                f">= {GOAL_ROWS_PER_S:,} rows/s re-import (all unchanged, {rows_n:,} rows)",
+                f">= {GOAL_ROWS_PER_S:,} rows/s re-import (all unchanged, {sizes[0]:,} rows)",
                 f"{again['rows_per_s']:,.0f} rows/s",
                 "MET" if again["rows_per_s"] >= GOAL_ROWS_PER_S else "MISSED",
             )
@@ -1082,27 +1157,29 @@ class Bench:
         lines.append(
             (
                 f"peak memory < {GOAL_MEMORY_MB} MiB",
-                f"largest peak RSS of any phase {peak:,.0f} MB (files of at most {rows_2n:,} rows)",
-                ("MET" if peak < GOAL_MEMORY_MB else "MISSED")
-                + f" at {rows_2n:,} rows; 1,000,000 rows not measured",
+                f"largest peak RSS of any phase {peak:,.0f} MB (files of at most"
+                f" {max(sizes):,} rows)",
+                ("MET" if peak < GOAL_MEMORY_MB else "MISSED") + f" at {max(sizes):,} rows",
             )
         )
-        c1, c2 = self.find("commit", n), self.find("commit", n2)
-        p1, p2 = self.find("preview", n), self.find("preview", n2)
-        flat = c2["peak_rss_mb"] <= 1.1 * c1["peak_rss_mb"] + 10
-        tm = ""
-        if "tracemalloc_peak_mb" in p1:
-            tm = (
-                f"; dry-run tracemalloc peak {p1['tracemalloc_peak_mb']} -> "
-                f"{p2['tracemalloc_peak_mb']} MB"
-            )
+        commits = [self.find("commit", _label(n)) for n in sizes]
+        previews = [self.find("preview", _label(n)) for n in sizes]
+        flat = all(c["peak_rss_mb"] <= 1.1 * commits[0]["peak_rss_mb"] + 10 for c in commits)
+        flat = flat and all(
+            p["peak_rss_mb"] <= 1.1 * previews[0]["peak_rss_mb"] + 10 for p in previews
+        )
         lines.append(
             (
                 "memory flat as the file grows",
-                f"commit peak RSS {c1['peak_rss_mb']:.0f} MB at {rows_n:,} rows ->"
-                f" {c2['peak_rss_mb']:.0f} MB at {rows_2n:,}; dry run {p1['peak_rss_mb']:.0f}"
-                f" -> {p2['peak_rss_mb']:.0f} MB{tm}",
-                ("FLAT" if flat else "GROWS") + " (rule: 2N peak <= 1.1 x N peak + 10 MB)",
+                "commit peak RSS "
+                + " -> ".join(
+                    f"{c['peak_rss_mb']:.0f} MB ({n:,})"
+                    for c, n in zip(commits, sizes, strict=True)
+                )
+                + "; dry run "
+                + " -> ".join(f"{p['peak_rss_mb']:.0f} MB" for p in previews),
+                ("FLAT" if flat else "GROWS")
+                + " (rule: every peak <= 1.1 x the smallest file's peak + 10 MB)",
             )
         )
         xp, xc = self.find("preview", "xlsx"), self.find("commit", "xlsx")
@@ -1128,27 +1205,25 @@ class Bench:
         print("=" * 100)
         cfg = self.report["config"]
         print(
-            f"hoso import benchmark - CSV {cfg['rows']:,} and {2 * cfg['rows']:,} rows,"
+            f"hoso import benchmark - CSV {', '.join(f'{n:,}' for n in cfg['sizes'])} rows,"
             f" xlsx {cfg['xlsx_rows']:,} rows ({self.db_name}, {cfg['cpus']} CPUs)"
         )
-        if self.patch_progress:
-            print(
-                "NOTE: measured with jobs.PROGRESS_EVERY patched (the unmodified job deadlocks on"
-                " its first progress report; see checks)"
-            )
         print()
         print(
-            f"{'phase':<10} {'file':<9} {'rows':>8} {'seconds':>9} {'rows/s':>9} {'stmt/row':>8}"
-            f" {'peak RSS MB':>11} {'+RSS MB':>8} {'py peak MB':>10} {'load':>5}"
+            f"{'phase':<10} {'file':<9} {'rows':>9} {'seconds':>9} {'rows/s':>9}"
+            f" {'py µs/row':>9} {'pg µs/row':>9} {'peak RSS MB':>11} {'+RSS MB':>8}"
+            f" {'py peak MB':>10} {'load':>5}"
         )
         for p in self.phases:
-            stmts = f"{p['statements_per_row']:.2f}" if "statements_per_row" in p else "-"
+            py = f"{p['python_cpu_us_per_row']:.0f}" if "python_cpu_us_per_row" in p else "-"
+            pg = p.get("postgres_cpu_us_per_row")
+            pg_text = f"{pg:.0f}" if pg is not None else "-"
             rss = f"{p['peak_rss_mb']:.0f}" if "peak_rss_mb" in p else "-"
             grew = f"{p['peak_over_start_mb']:.0f}" if "peak_over_start_mb" in p else "-"
             tm = f"{p['tracemalloc_peak_mb']:.1f}" if "tracemalloc_peak_mb" in p else "-"
             print(
-                f"{p['phase']:<10} {p['label']:<9} {p['rows']:>8,} {p['seconds']:>9.2f}"
-                f" {p['rows_per_s']:>9,.0f} {stmts:>8} {rss:>11} {grew:>8} {tm:>10}"
+                f"{p['phase']:<10} {p['label']:<9} {p['rows']:>9,} {p['seconds']:>9.2f}"
+                f" {p['rows_per_s']:>9,.0f} {py:>9} {pg_text:>9} {rss:>11} {grew:>8} {tm:>10}"
                 f" {p['loadavg']:>5.2f}"
             )
         print(
@@ -1187,16 +1262,15 @@ class Bench:
             self.migrate()
             with tempfile.TemporaryDirectory(prefix="hoso-import-bench-") as folder:
                 data_dir = Path(folder)
-                print("probe: does the unmodified job finish a file above PROGRESS_EVERY rows?")
+                print("probe: does the job finish a file longer than one chunk?")
                 self.probe(data_dir)
-                self.csv_size(data_dir, "N", args.rows, reimport=True)
-                self.csv_size(data_dir, "2N", 2 * args.rows, reimport=False)
+                for i, rows in enumerate(args.sizes):
+                    self.csv_size(data_dir, _label(rows), rows, reimport=i == 0)
                 self.xlsx(data_dir)
             self.report |= {
                 "files": self.files,
                 "phases": self.phases,
                 "checks": [asdict(c) for c in self.checks],
-                "patched_progress_every": self.patch_progress,
                 "loadavg_after": [round(x, 2) for x in os.getloadavg()],
                 "elapsed_s": round(time.perf_counter() - started, 1),
             }
@@ -1221,8 +1295,6 @@ class Bench:
             with tempfile.TemporaryDirectory(prefix="hoso-import-bench-") as folder:
                 data_dir = Path(folder)
                 self.probe(data_dir)
-                if self.patch_progress:
-                    jobs.PROGRESS_EVERY = sys.maxsize
                 path = data_dir / "profile.csv"
                 stats = write_csv(path, rows, self.args.seed, repeat_share=0, invalid_share=0)
                 _, user_id = self.new_workspace("profile")
@@ -1279,7 +1351,6 @@ class Bench:
             self.report |= {
                 "profile": results,
                 "checks": [asdict(c) for c in self.checks],
-                "patched_progress_every": self.patch_progress,
             }
             path_out = self.write_json("import-profile")
             print(f"figures written to {path_out}")
@@ -1295,7 +1366,7 @@ def parse_only(plan: ingest.ImportPlan, rows: int) -> dict[str, Any]:
     """The Python work per row without the database: read, convert, matching keys.
 
     ``read_rows`` is the job's reader (``open_table`` + ``convert_row``: normalised phones,
-    emails, dates...); ``_keys`` is what ``decide`` then computes to match the row.
+    emails, dates...); ``match_keys`` is what the import then computes to match the row.
     """
     out: dict[str, Any] = {"rows": rows}
     with contextlib.closing(open_table(plan.path, header_row=plan.header_row)) as table:
@@ -1308,7 +1379,7 @@ def parse_only(plan: ingest.ImportPlan, rows: int) -> dict[str, Any]:
     out["convert_rows_per_s"] = round(rows / (time.perf_counter() - started))
     started = time.perf_counter()
     for _, row in ingest.read_rows(plan, today=TODAY):
-        ingest._keys(dict(row.fields))  # the matching keys, as decide() computes them
+        profiles_bulk.match_keys(row.fields)  # the matching keys, as the import computes them
     out["convert_and_keys_rows_per_s"] = round(rows / (time.perf_counter() - started))
     print(
         f"\n== Python alone, no database ({rows:,} rows): reading the CSV"
@@ -1344,7 +1415,10 @@ def _trim_stats(text: str) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
-        "--rows", type=int, default=2_000, help="N: CSV rows of the first size (then 2N)"
+        "--sizes",
+        type=lambda v: [int(x) for x in v.split(",")],
+        default=[2_000, 4_000],
+        help="CSV sizes in rows, comma-separated (the first is also re-imported)",
     )
     parser.add_argument("--xlsx-rows", type=int, default=4_000, help="M: rows of the .xlsx")
     parser.add_argument(

@@ -232,3 +232,33 @@ def test_result_invariants(raw: str) -> None:
             assert F.INVALID not in item.flags
         else:
             assert {F.EMPTY, F.INVALID, F.PLACEHOLDER} & set(item.flags)
+
+
+# --- the validator shortcut (one validation per domain) -----------------------------------
+
+
+def _full_validator(candidate: str) -> str | None:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(candidate, check_deliverability=False).normalized
+    except EmailNotValidError:
+        return None
+
+
+_LOCAL_CHARS = st.text(alphabet="abcXYZ019._+-'!#", min_size=0, max_size=70)
+_DOMAIN = st.sampled_from(
+    [
+        "gmail.com", "GMAIL.COM", "yahoo.com.vn", "xn--bcher-kva.de", "bücher.de", "b.c",
+        "localhost", "gmail", "-x.com", "x-.com", "a..com", "example.test", "shop.vn.",
+        "1.2.3.4", "[1.2.3.4]", "x" * 63 + ".com", "x" * 64 + ".com",
+        ".".join(["abcdefghij" * 6] * 4) + ".vn",
+    ]
+)  # fmt: skip
+
+
+@given(local=_LOCAL_CHARS, domain=_DOMAIN)
+@settings(max_examples=400, deadline=None)
+def test_the_shortcut_agrees_with_the_validator(local: str, domain: str) -> None:
+    candidate = f"{local}@{domain}"
+    assert email_module._validated(candidate) == _full_validator(candidate)

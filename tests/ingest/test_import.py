@@ -16,6 +16,7 @@ from hoso.ingest.errors import (
     ImportNotUndoable,
 )
 from hoso.ingest.models import ImportBatch, ImportRow
+from hoso.profiles import bulk as profiles_bulk
 from hoso.profiles import service as profiles
 from hoso.profiles.models import Profile, ProfileIdentifier, SourceRecord
 from hoso.profiles.schemas import ProfileCreate, ProfileUpdate
@@ -359,7 +360,7 @@ def test_an_unexpected_failure_marks_the_batch_failed(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(ingest, "apply_decision", broken)
+    monkeypatch.setattr(profiles_bulk.BulkWriter, "flush", broken)
     with pytest.raises(RuntimeError):
         jobs.run_import(session_factory, actor=actor, plan=plan, valid_rows_only=False, today=TODAY)
     batch = db.scalars(select(ImportBatch)).one()

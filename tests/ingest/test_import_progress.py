@@ -12,7 +12,7 @@ import pytest
 
 from hoso.core.actor import Role
 from hoso.core.db import make_engine, make_session_factory
-from hoso.ingest import jobs
+from hoso.ingest import bulk, jobs
 from hoso.ingest import service as ingest
 from hoso.ingest.models import ImportBatch
 from hoso.migrate import upgrade
@@ -28,7 +28,7 @@ def test_progress_reports_do_not_block_the_import(
         writer = csv.writer(handle)
         writer.writerow(["Họ và tên", "SĐT"])
         writer.writerows([f"Khách {i}", f"0903 {i:03d} {i:03d}"] for i in range(1, 8))
-    monkeypatch.setattr(jobs, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(bulk, "CHUNK_ROWS", 2)  # progress is reported after every chunk
     seen: list[int] = []
     with fresh_database(admin_uri, "progress") as url:
         # A regression must fail in seconds, not hang the suite.

@@ -380,6 +380,12 @@ ERRORS: dict[str, dict[Locale, str]] = {
     },
     # --- end of event collection ---
     # --- bulk import (issue #3) ---
+    "profiles_changed_concurrently": {
+        "vi": "Có khách hàng đã bị người khác sửa trong lúc nhập (cập nhật được {updated}/"
+        "{expected}); chưa nhập dòng nào, hãy nhập lại.",
+        "en": "Some customers were changed by someone else during the import ({updated} of "
+        "{expected} could be updated); nothing was imported, run it again.",
+    },
     # --- end of bulk import ---
 }
 

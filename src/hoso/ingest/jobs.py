@@ -1,12 +1,12 @@
 """Running an import: the job code owns the transactions (services only flush).
 
-All-or-nothing (the default) runs every row in ONE transaction: if any row is refused, nothing
-is written and the batch is recorded as failed. "Import the valid rows" isolates each row in a
-savepoint and keeps the rest. Progress is committed on its own connection every few hundred
-rows, so a UI or CLI can show it while the import transaction is still open.
+The whole file is imported in ONE transaction, a chunk of rows at a time (set-based, see
+``hoso.ingest.bulk``). All-or-nothing (the default): if any row is refused, the transaction
+is rolled back, nothing is written and the batch is recorded as failed. "Import the valid
+rows" keeps the others. Progress is committed on its own connection after every chunk, so a
+UI or CLI can show it while the import transaction is still open.
 """
 
-from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -17,14 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hoso.core.actor import Actor
 from hoso.core.clock import utcnow
-from hoso.core.errors import HosoError, ValidationFailed
+from hoso.core.errors import HosoError
 from hoso.core.types import WorkspaceId
 from hoso.ingest import service
 from hoso.ingest.errors import ImportHasRejectedRows, ImportNotCommittable
 from hoso.ingest.models import ImportBatch
 
 Progress = Callable[[int], None]
-PROGRESS_EVERY = 250
 
 
 def run_import(
@@ -43,6 +42,8 @@ def run_import(
         ImportHasRejectedRows: All-or-nothing mode and at least one row was refused; nothing
             was written (the batch is recorded as failed, with the count).
         ImportFileUnreadable: The file could not be read to the end; nothing was written.
+        ProfilesChanged: A customer the import updates was saved by someone else meanwhile;
+            nothing was written.
     """
     mode = "valid_rows" if valid_rows_only else "all_or_nothing"
     with factory.begin() as session:
@@ -52,29 +53,24 @@ def run_import(
             session.execute(
                 update(ImportBatch).where(ImportBatch.id == batch_id).values(status="running")
             )
-    header = [c.header for c in plan.columns]
-    counts: Counter[str] = Counter()
+    counts: dict[str, int] = {}
     try:
         with factory.begin() as session:
             # Read without locking: this transaction must not lock the batch row until it
             # finishes, because the progress reports update it from another connection.
             batch = session.get_one(ImportBatch, batch_id)
-            ctx = service.new_context(actor, dry_run=False)
-            namespace = plan.preset or "import"
-            for raw, row in service.read_rows(plan, today=today):
-                outcome = _apply_one(
-                    session, actor, batch, ctx, raw, row, namespace, header, isolate=valid_rows_only
-                )
-                if outcome == "skipped":
-                    continue
-                counts[outcome] += 1
-                processed = counts.total()
-                if processed % PROGRESS_EVERY == 0:
-                    _report(factory, batch_id, processed, progress)
-            if counts["rejected"] and not valid_rows_only:
+            counts = service.import_rows(
+                session,
+                actor=actor,
+                batch=batch,
+                plan=plan,
+                today=today,
+                valid_rows_only=valid_rows_only,
+                progress=lambda done: _report(factory, batch_id, done, progress),
+            )
+            if counts.get("rejected") and not valid_rows_only:
                 raise ImportHasRejectedRows(batch_id=str(batch_id), rejected=counts["rejected"])
             service.finish_batch(session, actor=actor, batch=batch, counts=counts)
-            processed = counts.total()
     except Exception as exc:
         # Whatever stopped it, nothing of the import was committed: say so on the batch,
         # so it never stays "running" (a queued job would then skip it forever).
@@ -87,51 +83,10 @@ def run_import(
             session.execute(
                 update(ImportBatch)
                 .where(ImportBatch.id == batch_id)
-                .values(status="failed", rejected_count=counts["rejected"], error=error)
+                .values(status="failed", rejected_count=counts.get("rejected", 0), error=error)
             )
         raise
-    if progress:
-        progress(processed)
     return batch_id
-
-
-def _apply_one(
-    session: Session,
-    actor: Actor,
-    batch: ImportBatch,
-    ctx: Any,
-    raw: Any,
-    row: Any,
-    namespace: str,
-    header: list[str],
-    *,
-    isolate: bool,
-) -> str:
-    decision = service.decide(session, actor=actor, ctx=ctx, raw=raw, row=row, namespace=namespace)
-    if decision.outcome == "skipped":
-        return "skipped"
-    try:
-        if isolate and decision.outcome in {"created", "updated"}:
-            with session.begin_nested():  # a refused row leaves no trace but its rejection
-                service.apply_decision(
-                    session, actor=actor, batch=batch, decision=decision, header=header
-                )
-        else:
-            service.apply_decision(
-                session, actor=actor, batch=batch, decision=decision, header=header
-            )
-    except ValidationFailed as exc:
-        # The service saw something the preview could not (e.g. a value valid alone but not
-        # in combination); the row is rejected with the service's reasons.
-        decision.outcome, decision.create, decision.update, decision.note = (
-            "rejected",
-            None,
-            None,
-            None,
-        )
-        decision.reasons = [{"field": e.field, "code": e.code} for e in exc.errors]
-        service.apply_decision(session, actor=actor, batch=batch, decision=decision, header=header)
-    return decision.outcome
 
 
 def run_import_job(factory: sessionmaker[Session], payload: dict[str, Any]) -> None:

@@ -14,16 +14,8 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Final
 
-from hoso.engine.normalize import (
-    DateFlag,
-    EmailFlag,
-    PhoneFlag,
-    fold,
-    nfc,
-    normalize_email,
-    normalize_vn_phone,
-    parse_vn_date,
-)
+from hoso.engine.normalize import DateFlag, EmailFlag, PhoneFlag, nfc
+from hoso.engine.normalize.cached import cached_date, cached_email, cached_fold, cached_phone
 from hoso.engine.tabular.aliases import Target
 from hoso.engine.tabular.mapping import CUSTOM_PREFIX, ColumnMapping
 from hoso.engine.tabular.model import CellValue, RawRow, is_empty
@@ -125,7 +117,7 @@ def parse_gender(value: CellValue) -> str | None:
     """
     if not isinstance(value, str):
         return None
-    key = fold(value)
+    key = cached_fold(value)
     if key in _MALE:
         return "male"
     if key in _FEMALE:
@@ -273,7 +265,7 @@ class _Builder:
         if isinstance(raw, bool):
             self.problem(mapping, "invalid_date", value)
             return
-        result = parse_vn_date(raw, today=self.today, birth_date=True)
+        result = cached_date(raw, self.today, birth_date=True)
         if result.value is not None:
             self.fields["birth_date"] = result.value.isoformat()
         elif DateFlag.FUTURE in result.flags:
@@ -291,7 +283,7 @@ class _Builder:
         if isinstance(value, bool):
             self.problem(mapping, "invalid_date", value)
             return
-        result = parse_vn_date(value, today=self.today)
+        result = cached_date(value, self.today)
         if result.value is None:
             self.problem(mapping, "invalid_date", value)
         else:
@@ -299,7 +291,7 @@ class _Builder:
 
     def _phone(self, mapping: ColumnMapping, value: CellValue) -> None:
         raw = _text(value)
-        result = normalize_vn_phone(value if isinstance(value, int | str) else raw)
+        result = cached_phone(value if isinstance(value, int | str) else raw)
         if PhoneFlag.PLACEHOLDER in result.flags:
             self.problem(mapping, "placeholder_phone", value)
         elif not result.valid:
@@ -309,7 +301,7 @@ class _Builder:
 
     def _email(self, mapping: ColumnMapping, value: CellValue) -> None:
         raw = _text(value)
-        result = normalize_email(raw)
+        result = cached_email(raw)
         if EmailFlag.PLACEHOLDER in result.flags:
             self.problem(mapping, "placeholder_email", value)
         elif not result.valid:

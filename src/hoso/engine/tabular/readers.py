@@ -19,10 +19,12 @@ import zipfile
 import zlib
 from collections.abc import Generator
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Final, Protocol
 
 import openpyxl
+import python_calamine
 import xlrd
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from xlrd.biffh import (
@@ -39,7 +41,7 @@ from hoso.engine.tabular.errors import TabularError
 from hoso.engine.tabular.model import CellValue, FileKind, SheetInfo, clean_cell
 from hoso.engine.tabular.sniff import Sniffed
 
-__all__ = ["Merge", "Source", "open_source", "sniff_delimiter"]
+__all__ = ["CALAMINE_MAX_BYTES", "Merge", "Source", "open_source", "sniff_delimiter"]
 
 Row = tuple[CellValue, ...]
 
@@ -54,6 +56,9 @@ _MERGE_CELL: Final = re.compile(
 )
 _MERGE_SCAN_CHUNK: Final = 1 << 20
 _MAX_MERGES: Final = 10_000
+# Workbooks up to this size are read by calamine (an .xlsx compresses its cells about ten
+# times: 40 MB is roughly a million customer rows); larger ones are streamed by openpyxl.
+CALAMINE_MAX_BYTES: Final = 40 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +229,116 @@ def _load_xlsx(file: IO[bytes]) -> openpyxl.Workbook:
 
 
 class XlsxSource:
+    """An Office Open XML workbook, read by calamine (Rust) and, failing that, by openpyxl.
+
+    calamine reads a sheet about ten times faster than openpyxl's streaming mode (a
+    100,000-row customer list in seconds rather than half a minute), but holds the sheet's
+    cells in memory while it is read (tens of megabytes for the largest sheets Excel
+    allows). Workbooks it cannot read, and files larger than :data:`CALAMINE_MAX_BYTES`
+    (whose cells could take hundreds of megabytes), are streamed by openpyxl. Merged cells
+    and formulas without a cached value are found in the sheet's XML either way.
+    """
+
+    kind = FileKind.XLSX
+    encoding: str | None = None
+    delimiter: str | None = None
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._calamine: python_calamine.CalamineWorkbook | None = None
+        self._fallback: OpenpyxlXlsxSource | None = None
+        if path.stat().st_size <= CALAMINE_MAX_BYTES:
+            try:
+                self._calamine = python_calamine.CalamineWorkbook.from_path(str(path))
+                self._sheets = [
+                    SheetInfo(
+                        name=meta.name,
+                        hidden=meta.visible != python_calamine.SheetVisibleEnum.Visible,
+                        index=i,
+                    )
+                    for i, meta in enumerate(self._calamine.sheets_metadata)
+                    if meta.typ == python_calamine.SheetTypeEnum.WorkSheet
+                ]
+            except Exception:
+                self._close_calamine()
+        if self._calamine is None:
+            self._fallback = OpenpyxlXlsxSource(path)
+            self._sheets = self._fallback.sheets()
+
+    def _close_calamine(self) -> None:
+        if self._calamine is not None:
+            self._calamine.close()
+            self._calamine = None
+
+    def sheets(self) -> list[SheetInfo]:
+        return list(self._sheets)
+
+    def iter_rows(self, sheet: str) -> Generator[Row, None, None]:
+        if self._fallback is not None:
+            yield from self._fallback.iter_rows(sheet)
+            return
+        assert self._calamine is not None  # noqa: S101 - one of the two is open
+        try:
+            data = self._calamine.get_sheet_by_name(sheet)
+            start = data.start or (0, 0)
+            rows = data.iter_rows()
+        except Exception as error:
+            raise TabularError("truncated_file", kind="xlsx", reason=str(error)) from error
+        # calamine's rows start at row 1 but at the first column holding something; the
+        # columns before it are blank, and column positions must be the ones Excel shows.
+        pad = (None,) * start[1]
+        for row in rows:
+            yield pad + tuple(_calamine_cell(value) for value in row)
+
+    def merges(self, sheet: str) -> list[Merge]:
+        return _xml_merges(self._path, sheet)
+
+    def formulas_without_values(self, sheet: str, max_rows: int) -> bool:
+        return _xml_formulas_without_values(self._path, sheet, max_rows)
+
+    def close(self) -> None:
+        self._close_calamine()
+        if self._fallback is not None:
+            self._fallback.close()
+
+
+def _calamine_cell(value: object) -> CellValue:
+    """A calamine value as openpyxl and xlrd give it: a date cell is a ``datetime``."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day)  # noqa: DTZ001 - Excel has no zone
+    return clean_cell(value)
+
+
+def _xml_merges(path: Path, sheet: str) -> list[Merge]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            member = _sheet_member(archive, sheet)
+            if member is None:
+                return []
+            with archive.open(member) as stream:
+                return _scan_merges(stream)
+    except (zipfile.BadZipFile, zlib.error, KeyError, ET.ParseError, EOFError, OSError):
+        return []  # merges only refine header detection; never fail on them
+
+
+def _xml_formulas_without_values(path: Path, sheet: str, max_rows: int) -> bool:
+    """Look for ``<c><f>…</f></c>`` without a ``<v>`` in the sheet's first rows.
+
+    openpyxl's ``data_only`` mode and calamine both give such a cell as empty, exactly like
+    an empty one, so the sheet's XML is read directly (first ``max_rows`` rows only).
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            member = _sheet_member(archive, sheet)
+            if member is None:
+                return False
+            with archive.open(member) as stream:
+                return _formula_without_value(stream, max_rows)
+    except (zipfile.BadZipFile, zlib.error, KeyError, ET.ParseError, EOFError, OSError):
+        return False
+
+
+class OpenpyxlXlsxSource:
     """An Office Open XML workbook, streamed by openpyxl in read-only mode.
 
     The workbook is loaded once (which reads its shared strings) and kept open until
@@ -270,31 +385,10 @@ class XlsxSource:
             raise TabularError("truncated_file", kind="xlsx", reason=str(error)) from error
 
     def merges(self, sheet: str) -> list[Merge]:
-        try:
-            with zipfile.ZipFile(self._path) as archive:
-                member = _sheet_member(archive, sheet)
-                if member is None:
-                    return []
-                with archive.open(member) as stream:
-                    return _scan_merges(stream)
-        except (zipfile.BadZipFile, zlib.error, KeyError, ET.ParseError, EOFError, OSError):
-            return []  # merges only refine header detection; never fail on them
+        return _xml_merges(self._path, sheet)
 
     def formulas_without_values(self, sheet: str, max_rows: int) -> bool:
-        """Look for ``<c><f>…</f></c>`` without a ``<v>`` in the sheet's first rows.
-
-        openpyxl's ``data_only`` mode gives such a cell as ``None``, exactly like an empty
-        one, so the sheet's XML is read directly (first ``max_rows`` rows only).
-        """
-        try:
-            with zipfile.ZipFile(self._path) as archive:
-                member = _sheet_member(archive, sheet)
-                if member is None:
-                    return False
-                with archive.open(member) as stream:
-                    return _formula_without_value(stream, max_rows)
-        except (zipfile.BadZipFile, zlib.error, KeyError, ET.ParseError, EOFError, OSError):
-            return False
+        return _xml_formulas_without_values(self._path, sheet, max_rows)
 
     def close(self) -> None:
         self._workbook.close()

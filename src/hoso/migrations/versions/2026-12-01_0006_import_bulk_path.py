@@ -1,4 +1,9 @@
-"""Placeholder for issue #3 (import_bulk_path); filled in by the work on that issue.
+"""Issue #3, the set-based import path: no schema change.
+
+The bulk path (hoso.ingest.bulk, hoso.profiles.bulk) matches on the existing
+profile_identifier (workspace_id, kind, value) index and writes with COPY into the existing
+tables; its staging tables are temporary (ON COMMIT DROP). The revision is kept so that the
+chain of revisions stays the one every branch agreed on.
 
 Revision ID: 0006
 Revises: 0005
