@@ -2,6 +2,8 @@
 namesakes and rejected pairs never merge anyone."""
 
 from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +21,7 @@ from hoso.identity.models import (
     IdentityPair,
     IdentitySharedValue,
 )
+from hoso.ingest.models import ImportBatch
 from hoso.jobs.registry import CONSUMERS, HANDLERS
 from hoso.jobs.runner import drain_consumers, run_until_empty
 from hoso.migrate import upgrade
@@ -250,3 +253,63 @@ def test_training_stores_a_model_and_re_resolves(committed: Engine) -> None:
         assert settings.model is not None
         assert settings.model_records == 2
         assert profiles.live_profile_id(session, workspace_id=ws.id, profile_id=b.id) == a.id
+
+
+def test_an_import_is_resolved_after_it_commits(committed: Engine, tmp_path: Path) -> None:
+    from hoso.ingest import jobs as import_jobs
+    from hoso.ingest import service as ingest
+    from hoso.profiles.models import ProfileObservation
+
+    factory: sessionmaker[Session] = make_session_factory(committed)
+    with factory.begin() as session:
+        ws = workspaces.create_workspace(session, name="Shop Áo Dài")
+        actor = workspaces.actor_for_user(
+            workspaces.create_user(
+                session,
+                workspace_id=ws.id,
+                email="chu@aodai.vn",
+                password=TEST_PASSWORD,
+                display_name="Chủ",
+                role=Role.OWNER,
+            )
+        )
+        known = create(
+            session,
+            actor,
+            "pos:kiotviet",
+            full_name="Nguyễn Thị Lan",
+            phones=["0903 123 456"],
+            birth_date="05/03/1990",
+        )
+    drain_consumers(factory, CONSUMERS)
+    sheet = tmp_path / "khach.csv"
+    sheet.write_text(
+        "Họ và tên,SĐT,Ngày sinh,Nghề nghiệp\n"
+        "Lan Nguyen,0903.123.457,05/03/1990,Giáo viên\n"  # a one-digit typo of the POS phone
+        "Trần Văn Bình,0912 888 999,,\n",
+        encoding="utf-8",
+    )
+    with factory() as session:
+        plan = ingest.plan_import(session, actor=actor, path=sheet)
+    batch = import_jobs.run_import(
+        factory, actor=actor, plan=plan, valid_rows_only=False, today=date(2026, 12, 1)
+    )
+    with factory() as session:
+        imported = session.scalars(
+            select(ProfileObservation.field).where(
+                ProfileObservation.workspace_id == ws.id,
+                ProfileObservation.source == "import:khach.csv",
+            )
+        ).all()
+        assert sorted(imported) == ["birth_date", "full_name", "full_name", "occupation"]
+    drain_consumers(factory, CONSUMERS)  # import.committed -> an identity.resolve job
+    run_until_empty(factory, HANDLERS)
+    with factory() as session:
+        merge = session.scalars(
+            select(IdentityMerge).where(IdentityMerge.survivor_id == known.id)
+        ).one()
+        assert merge.rule == "evidence:phone_typo"
+        survivor = session.get_one(Profile, known.id)
+        assert survivor.full_name == "Nguyễn Thị Lan"  # the POS's fuller form
+        assert survivor.occupation == "Giáo viên"  # learnt from the sheet
+        assert session.get_one(ImportBatch, batch).status == "committed"

@@ -557,6 +557,8 @@ class BulkWriter:
         self._identifiers: list[tuple[Any, ...]] = []
         self._addresses: list[tuple[Any, ...]] = []
         self._notes: list[tuple[Any, ...]] = []
+        # (profile, field, value as stored, source record): survivorship's observations.
+        self._observations: list[tuple[UUID, str, Any, UUID]] = []
         self._at = utcnow().isoformat()
         # A process pool that parses addresses while this process goes on (set by the caller
         # for big files; addresses are parsed here when it is None).
@@ -622,6 +624,8 @@ class BulkWriter:
             else:
                 setattr(state, name, value)
             after.append(name)
+            stored = state.full_name if name == "full_name" else value
+            self._observations.append((state.id, name, stored, record_id))
         for kind, raws in (("phone", merge.phones), ("email", merge.emails)):
             have = state.phones if kind == "phone" else state.emails
             added = False
@@ -652,6 +656,7 @@ class BulkWriter:
             for attribute, value in merge.attributes.items():
                 attributes[attribute] = value
                 after.append(f"attributes.{attribute}")
+                self._observations.append((state.id, f"attributes.{attribute}", value, record_id))
             state.attributes = attributes
         for kind, value in merge.identifiers:
             namespace = self.namespace if kind == "external_id" else None
@@ -765,6 +770,19 @@ class BulkWriter:
                 ) as copy:
                     for new_id, (profile_id, body) in zip(ids, self._notes, strict=True):
                         copy.write_row((new_id, ws, profile_id, author, display, body))
+            if self._observations:
+                ids = uuid7_batch(len(self._observations))
+                with cur.copy(
+                    "COPY profile_observation (id, workspace_id, profile_id, field, value,"
+                    " source, source_record_id, observed_at) FROM STDIN"
+                ) as copy:
+                    for new_id, (profile_id, name, value, record_id) in zip(
+                        ids, self._observations, strict=True
+                    ):
+                        copy.write_row(
+                            (new_id, ws, profile_id, name, to_json(value), self.source,
+                             record_id, self._at)
+                        )  # fmt: skip
             if self._touched:
                 self._update(cur)
             if self._addresses:
@@ -779,7 +797,7 @@ class BulkWriter:
                     for new_id, a in zip(ids, addresses, strict=True):
                         copy.write_row((new_id, ws, *a, self.source))
         self._new, self._records, self._identifiers = [], [], []
-        self._addresses, self._notes = [], []
+        self._addresses, self._notes, self._observations = [], [], []
         for state in self._touched.values():
             state.loaded_version, state.touched = state.version, False
         self._touched = {}
