@@ -207,11 +207,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse", metavar="DATABASE", help="query a database a --keep run loaded (no load)"
+    )
     args = parser.parse_args(argv)
 
-    name = f"hoso_bench_identity_{secrets.token_hex(3)}"
-    with psycopg.connect(args.admin_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    name = args.reuse or f"hoso_bench_identity_{secrets.token_hex(3)}"
+    if not args.reuse:
+        with psycopg.connect(args.admin_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     url = with_database(args.admin_url, name)
     print(f"database {name}")
     try:
@@ -220,7 +224,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         upgrade(engine)
         factory = make_session_factory(engine)
         with factory.begin() as session:
-            ws = workspaces.create_workspace(session, name="Bench")
+            found = workspaces.find_workspace_by_slug(session, slug="bench")
+            ws = found or workspaces.create_workspace(session, name="Bench", slug="bench")
             workspace = str(ws.id)
 
         held: list[SyntheticRecord] = []
@@ -237,8 +242,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 count += 1
                 yield record
 
-        print(f"loading {args.profiles:,} customers…")
-        loaded = load(url, workspace, stored(), args.profiles)
+        if args.reuse:
+            for _ in stored():  # only to collect the same held-out records
+                pass
+            loaded: dict[str, Any] = {"reused": name}
+        else:
+            print(f"loading {args.profiles:,} customers…")
+            loaded = load(url, workspace, stored(), args.profiles)
         print(f"  {loaded}")
 
         rng = random.Random(args.seed)
@@ -256,6 +266,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     with factory() as session:
                         session.begin()
                         profile = _create(session, UUID(workspace), record)
+                        if profile is None:
+                            session.rollback()
+                            break
                         matcher = resolve.Matcher.load(session, UUID(workspace))
                         started = time.perf_counter()
                         outcome = resolve.resolve_profile(session, matcher, profile)
@@ -294,7 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"written {out}")
         engine.dispose()
     finally:
-        if not args.keep:
+        if not (args.keep or args.reuse):
             with psycopg.connect(args.admin_url, autocommit=True) as admin:
                 admin.execute(
                     sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
@@ -302,7 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _create(session: Session, workspace_id: UUID, record: SyntheticRecord) -> UUID:
+def _create(session: Session, workspace_id: UUID, record: SyntheticRecord) -> UUID | None:
     from hoso.core.actor import Actor
     from hoso.core.types import WorkspaceId
 
@@ -318,7 +331,7 @@ def _create(session: Session, workspace_id: UUID, record: SyntheticRecord) -> UU
         except ValidationFailed as exc:  # a noisy value (placeholder phone...): drop it
             bad = {e.field.split(".")[0] for e in exc.errors}
             if not bad & set(fields):
-                raise
+                return None  # nothing left to make a customer of (no name, no contact)
             fields = {k: v for k, v in fields.items() if k not in bad}
 
 
