@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -158,6 +159,7 @@ def prepare_record(
     ward_code: str | None = None,
     source: str | None = None,
     shared_phones: Iterable[str] = (),
+    phones_e164: bool = False,
     today: date | None = None,
 ) -> MatchRecord:
     """Build a :class:`MatchRecord` from raw values, normalising each one for matching.
@@ -192,6 +194,9 @@ def prepare_record(
         source: Where the record comes from.
         shared_phones: Phones known to be shared by several people (the database flags
             them); any format.
+        phones_e164: The phones are already E.164 as :func:`normalize_vn_phone` gives
+            them (stored values): skip normalising them again (junk numbers are still left
+            out). A batch of a million records saves about two minutes.
         today: Reference date for birth-date plausibility (default: no future check).
 
     Returns:
@@ -206,23 +211,16 @@ def prepare_record(
     """
     dropped: list[Dropped] = []
     name = _name(full_name, family_name, given_name)
-    parts = parse_vn_name(name) if name else None
-    words: tuple[str, ...] = ()
-    family = middle = given = None
-    if parts is not None and parts.given is not None:
-        family = _last_word(parts.family)
-        middle = " ".join(_name_words(parts.middle)) or None
-        given = _last_word(parts.given)
-        words = _words(parts.family, parts.middle, parts.given)
-    elif parts is not None and NameFlag.ORGANISATION in parts.flags:
-        dropped.append(Dropped("name", parts.full, "organisation"))
-    elif parts is not None and parts.full:
-        dropped.append(Dropped("name", parts.full, "placeholder"))
+    family, middle, given, words, drop = (
+        _name_fields(name) if name else (None, None, None, (), None)
+    )
+    if drop is not None:
+        dropped.append(drop)
 
     day, year = _birth(birth_date, today)
     if province_code is None and any((address, ward, district, province)):
         province_code, ward_code = _parse_address_cached(address, ward, district, province)
-    own = _phones(phones, dropped)
+    own = _e164(phones, dropped) if phones_e164 else _phones(phones, dropped)
     shared = set(_phones(shared_phones, [])) & set(own)
     return MatchRecord(
         record_id=str(record_id),
@@ -262,6 +260,48 @@ def mark_shared(
         else:
             out.append(record)
     return out
+
+
+# Names repeat a lot (a shop has a few thousand distinct spellings per hundred thousand
+# customers): the folded parts of each distinct spelling are computed once, and their
+# strings are shared by every record that has them.
+@functools.lru_cache(maxsize=200_000)
+def _name_fields(
+    name: str,
+) -> tuple[str | None, str | None, str | None, tuple[str, ...], Dropped | None]:
+    parts = parse_vn_name(name)
+    if parts.given is not None:
+        words = tuple(sys.intern(w) for w in _words(parts.family, parts.middle, parts.given))
+        middle = " ".join(_name_words(parts.middle)) or None
+        return (
+            _intern(_last_word(parts.family)),
+            _intern(middle),
+            _intern(_last_word(parts.given)),
+            words,
+            None,
+        )
+    if NameFlag.ORGANISATION in parts.flags:
+        return None, None, None, (), Dropped("name", parts.full, "organisation")
+    if parts.full:
+        return None, None, None, (), Dropped("name", parts.full, "placeholder")
+    return None, None, None, (), None
+
+
+def _intern(text: str | None) -> str | None:
+    return None if text is None else sys.intern(text)
+
+
+def _e164(values: Iterable[str | int | None], dropped: list[Dropped]) -> tuple[str, ...]:
+    out: set[str] = set()
+    for value in values:
+        if not value:
+            continue
+        text = sys.intern(str(value))
+        if text in _JUNK_PHONES:
+            dropped.append(Dropped("phone", text, "junk"))
+        else:
+            out.add(text)
+    return tuple(sorted(out))
 
 
 @functools.lru_cache(maxsize=65536)

@@ -447,8 +447,11 @@ VIETNAMESE: Final = register_settings(
         name="vn-1",
         comparisons=(GIVEN_NAME, FAMILY_NAME, BIRTH_DATE, PHONE, EMAIL, IDENTIFIER, ADDRESS,
                      GENDER),
+        # A shared phone (the shop's hotline typed on thousands of orders) would make one
+        # giant block: it only blocks together with the same given name.
         blocking=(
-            BlockingRule(("phones",), ("phones",)),
+            BlockingRule(("own_phones",), ("own_phones",)),
+            BlockingRule(("phones", "given"), ("phones",)),
             BlockingRule(("emails",), ("emails",)),
             BlockingRule(("ids",), ("ids",)),
             BlockingRule(("given", "birth_date")),
