@@ -38,6 +38,11 @@ _FUNCTIONS: Final[dict[str, dict[str, str]]] = {
 }
 
 
+def quote_for(sql: str, dialect: Dialect) -> str:
+    """Identifiers are written in double quotes; Spark SQL reads those as strings."""
+    return sql.replace('"', "`") if dialect == "spark" else sql
+
+
 @dataclass(frozen=True, slots=True)
 class Level:
     """One level of a comparison.
@@ -71,7 +76,7 @@ class Level:
 
     def sql_for(self, dialect: Dialect) -> str:
         """The level's SQL condition in ``dialect``."""
-        return self.sql.format(**_FUNCTIONS[dialect])
+        return quote_for(self.sql.format(**_FUNCTIONS[dialect]), dialect)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from hoso.engine.matching.model import LevelParams, MatchModel, default_model
 from hoso.engine.matching.record import PHONE_MASKS_SQL, MatchRecord, records_to_columns
-from hoso.engine.matching.settings import BlockingRule, Dialect, MatchSettings
+from hoso.engine.matching.settings import BlockingRule, Dialect, MatchSettings, quote_for
 
 if TYPE_CHECKING:
     import duckdb
@@ -103,7 +103,7 @@ def _level_dict(level: Any, params: LevelParams | None, dialect: Dialect) -> dic
 
 
 def _blocking_dict(rule: BlockingRule, dialect: Dialect) -> dict[str, Any]:
-    condition = " AND ".join(f'l."{c}" = r."{c}"' for c in rule.columns)
+    condition = quote_for(" AND ".join(f'l."{c}" = r."{c}"' for c in rule.columns), dialect)
     out: dict[str, Any] = {"blocking_rule": condition, "sql_dialect": dialect}
     if rule.explode:
         out["arrays_to_explode"] = list(rule.explode)
@@ -474,12 +474,18 @@ def _predict_spark(
     if spark is None:
         raise ValueError("the spark backend needs a SparkSession (spark=...)")
     settings = model.match_settings
+    if spark.sparkContext.getCheckpointDir() is None:
+        # Splink's Spark backend checkpoints intermediate tables; a local default.
+        import tempfile
+
+        spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="hoso-spark-"))
     api = SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
-    frame = spark.createDataFrame(rows_to_arrow(rows, _columns(settings, rows)).to_pandas())
+    # pyspark 4 takes Arrow tables directly, with their schema (lists, empty tables).
+    frame = spark.createDataFrame(rows_to_arrow(rows, _columns(settings, rows)))
     table = api.register(frame)
     linker = Linker(table, splink_settings(model, dialect="spark"), log_level=None)
     for column in settings.tf_columns:
-        tf_frame = spark.createDataFrame(_tf_arrow(column, model.tf.get(column, {})).to_pandas())
+        tf_frame = spark.createDataFrame(_tf_arrow(column, model.tf.get(column, {})))
         registered = api.register(tf_frame, table_name=f"__hoso_tf_{column}")
         linker.table_management.register_term_frequency_lookup(registered, column)
     predictions = linker.inference.predict(threshold_match_probability=threshold)
