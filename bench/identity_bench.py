@@ -34,6 +34,7 @@ import itertools
 import json
 import math
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,6 +49,7 @@ from typing import Any
 from hoso.engine.matching import (
     DuckDBOptions,
     MatchModel,
+    Thresholds,
     resolve_batch,
     score_pair,
     train_model,
@@ -66,7 +68,7 @@ from hoso.engine.matching.settings import (
     register_settings,
 )
 from hoso.engine.matching.splink_bridge import Edge, predict_edges
-from hoso.engine.matching.synthetic import CSV_HEADER, csv_row, generate
+from hoso.engine.matching.synthetic import CSV_HEADER, csv_row, generate, to_match_record
 from hoso.engine.normalize import normalize_email, normalize_vn_phone
 
 ROOT = Path(__file__).resolve().parent
@@ -760,38 +762,49 @@ def batch_file(records: int, seed: int) -> Path:
     return path
 
 
-def _load_records(path: Path) -> tuple[list[Any], dict[str, str], float]:
-    """Prepare the records as the batch job reads them from the database (E.164 phones)."""
+def _load_records(path: Path) -> tuple[list[Any], float]:
+    """Prepare the records as the batch job reads them from the database (E.164 phones).
+
+    Read in batches of 50,000 rows, so that only the prepared records stay in memory.
+    """
     import pyarrow.parquet as pq
 
     from hoso.engine.matching import prepare_record
 
-    data = pq.read_table(path).to_pydict()
     started = time.perf_counter()
     records = []
-    for i, rid in enumerate(data["record_id"]):
-        identifiers = [
-            (kind, value)
-            for kind in ("external_id", "zalo_id", "loyalty_card")
-            if (value := data[kind][i])
-        ]
-        records.append(
-            prepare_record(
-                rid,
-                full_name=data["full_name"][i],
-                birth_date=data["birth_date"][i],
-                gender=data["gender"][i],
-                phones=data["phones"][i],
-                phones_e164=True,
-                emails=[data["email"][i]] if data["email"][i] else [],
-                identifiers=identifiers,
-                province_code=data["province"][i],
-                ward_code=data["ward"][i],
-                source=data["source"][i],
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=50_000):
+        data = batch.to_pydict()
+        for i, rid in enumerate(data["record_id"]):
+            identifiers = [
+                (kind, value)
+                for kind in ("external_id", "zalo_id", "loyalty_card")
+                if (value := data[kind][i])
+            ]
+            records.append(
+                prepare_record(
+                    rid,
+                    full_name=data["full_name"][i],
+                    birth_date=data["birth_date"][i],
+                    gender=data["gender"][i],
+                    phones=data["phones"][i],
+                    phones_e164=True,
+                    emails=[data["email"][i]] if data["email"][i] else [],
+                    identifiers=identifiers,
+                    province_code=data["province"][i],
+                    ward_code=data["ward"][i],
+                    source=data["source"][i],
+                )
             )
-        )
-    truth = dict(zip(data["record_id"], data["person_id"], strict=True))
-    return records, truth, time.perf_counter() - started
+        del data
+    return records, time.perf_counter() - started
+
+
+def _truth(path: Path) -> dict[str, str]:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path, columns=["record_id", "person_id"])
+    return dict(zip(table.column(0).to_pylist(), table.column(1).to_pylist(), strict=True))
 
 
 def _child(target: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
@@ -804,10 +817,12 @@ def _child(target: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
 
 
 def _hoso_batch(path: str, threads: int, memory_limit: str, sample: int) -> dict[str, Any]:
-    records, truth, prepare_seconds = _load_records(Path(path))
+    records, prepare_seconds = _load_records(Path(path))
     report: dict[str, Any] = {"prepare_seconds": round(prepare_seconds, 1)}
     report["rss_with_records_mb"] = round(_status("VmRSS") / 1024)
-    options = DuckDBOptions(threads=threads, memory_limit=memory_limit)
+    options = DuckDBOptions(
+        threads=threads, memory_limit=memory_limit, temp_directory=str(OUT / "duckdb-tmp")
+    )
     with PeakMemory() as peak:
         started = time.perf_counter()
         model = train_model(records, sample=sample, options=options)
@@ -823,7 +838,8 @@ def _hoso_batch(path: str, threads: int, memory_limit: str, sample: int) -> dict
     report["clusters"] = len(set(assignment.values()))
     report["review_pairs"] = len(result.review)
     report["warnings"] = [w.code for w in result.warnings]
-    report["accuracy"] = _accuracy(assignment, truth)
+    del records, result
+    report["accuracy"] = _accuracy(assignment, _truth(Path(path)))
     return report
 
 
@@ -954,6 +970,99 @@ def run_batch(args: argparse.Namespace) -> dict[str, Any]:
     return report
 
 
+# --- the pure real-time scorer --------------------------------------------------------------
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+def run_realtime(args: argparse.Namespace) -> dict[str, Any]:
+    """Match new records against stored ones in memory: blocking keys, candidates, scores.
+
+    The store is a dict from blocking key to records (what an index gives the database
+    side); each query is a person's last record, prepared from its raw cells as ingestion
+    would. Measured per query: preparing it, finding candidates, scoring them, deciding.
+    Also the recall of the blocking keys: the share of (query, stored record of the same
+    person) pairs that share at least one key, with and without the phone-mask keys.
+    """
+    from hoso.engine.matching import blocking_keys, decide, mark_shared, merge_evidence
+    from hoso.engine.matching import find_shared_identifiers as shared_of
+
+    records = list(generate(args.people, seed=args.seed))
+    by_person: dict[str, list[Any]] = defaultdict(list)
+    for record in records:
+        by_person[record.person_id].append(record)
+    queries = [rs[-1] for rs in by_person.values() if len(rs) > 1][: args.queries]
+    query_ids = {q.record_id for q in queries}
+    started = time.perf_counter()
+    stored = [to_match_record(r, stored=True) for r in records if r.record_id not in query_ids]
+    shared = shared_of(stored)
+    stored = mark_shared(stored, shared)
+    index: dict[str, list[int]] = defaultdict(list)
+    for position, item in enumerate(stored):
+        for key in blocking_keys(item):
+            index[key].append(position)
+    build_seconds = time.perf_counter() - started
+    model = train_model(stored, sample=100_000)
+    thresholds = Thresholds()
+    found = found_without_masks = wanted = 0
+    per_record: list[float] = []
+    per_pair: list[float] = []
+    candidates_per_record: list[int] = []
+    for query in queries:
+        t0 = time.perf_counter()
+        new = mark_shared([to_match_record(query)], shared)[0]
+        keys = blocking_keys(new)
+        candidates = sorted({i for key in keys for i in index.get(key, ())})
+        t1 = time.perf_counter()
+        for i in candidates:
+            score = score_pair(model, new, stored[i])
+            if decide(score.probability, thresholds).value == "merge":
+                merge_evidence(score.levels(), new, stored[i], shared)
+        t2 = time.perf_counter()
+        per_record.append((t2 - t0) * 1000)
+        if candidates:
+            per_pair.append((t2 - t1) * 1e6 / len(candidates))
+        candidates_per_record.append(len(candidates))
+        truth = [r for r in by_person[query.person_id] if r.record_id != query.record_id]
+        wanted += len(truth)
+        hits = {stored[i].record_id for i in candidates}
+        found += sum(1 for r in truth if r.record_id in hits)
+        masked = {k for k in keys if not k.startswith("given+phone_blocks=")}
+        hits_without = {stored[i].record_id for k in masked for i in index.get(k, ())}
+        found_without_masks += sum(1 for r in truth if r.record_id in hits_without)
+    report: dict[str, Any] = {
+        "machine": machine(),
+        "stored_records": len(stored),
+        "queries": len(queries),
+        "index_keys": len(index),
+        "index_build_seconds": round(build_seconds, 1),
+        "per_record_ms": {
+            "p50": round(_percentile(per_record, 0.5), 3),
+            "p99": round(_percentile(per_record, 0.99), 3),
+            "max": round(max(per_record), 3),
+        },
+        "per_candidate_pair_us": round(statistics.mean(per_pair), 1),
+        "candidates_per_record": {
+            "mean": round(statistics.mean(candidates_per_record), 1),
+            "p99": _percentile([float(c) for c in candidates_per_record], 0.99),
+        },
+        "blocking_recall": round(found / wanted, 4),
+        "blocking_recall_without_mask_keys": round(found_without_masks / wanted, 4),
+    }
+    print(f"\nreal-time, pure scorer, {len(stored):,} stored records, {len(queries):,} queries")
+    print(
+        f"per record (prepare + keys + candidates + score + decide): {report['per_record_ms']} ms"
+    )
+    print(f"per candidate pair: {report['per_candidate_pair_us']} us; candidates per record "
+          f"{report['candidates_per_record']}")  # fmt: skip
+    without = report["blocking_recall_without_mask_keys"]
+    print(f"blocking recall: {report['blocking_recall']} (without the phone-block keys {without})")
+    return report
+
+
 # --- entry point ---------------------------------------------------------------------------------
 
 
@@ -969,14 +1078,19 @@ def main() -> None:
     batch.add_argument("--records", type=int, default=1_000_000)
     batch.add_argument("--seed", type=int, default=7)
     batch.add_argument("--threads", type=int, default=2)
-    batch.add_argument("--memory-limit", default="1GB")
-    batch.add_argument("--sample", type=int, default=200_000, help="training sample")
+    batch.add_argument("--memory-limit", default="700MB")
+    batch.add_argument("--sample", type=int, default=100_000, help="training sample")
     batch.add_argument("--no-baselines", dest="baselines", action="store_false")
+    realtime = sub.add_parser("realtime", help="the pure scorer, in memory")
+    realtime.add_argument("--people", type=int, default=110_000)
+    realtime.add_argument("--seed", type=int, default=11)
+    realtime.add_argument("--queries", type=int, default=2000)
     args = parser.parse_args()
     runners: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
         "febrl": run_febrl,
         "vn": run_vn,
         "batch": run_batch,
+        "realtime": run_realtime,
     }
     report = runners[args.command](args)
     print(f"\nwritten {save(args.command, report)}")

@@ -13,8 +13,8 @@ For :data:`~hoso.engine.matching.settings.VIETNAMESE` the keys are:
 * ``ids=external_id:kh001``: each other identifier;
 * ``given+birth_date=lan|1990-05-02``: given name and full birth date;
 * ``name_sorted+ward=lan nguyen thi|26740``: all name words (any order) and 2025 ward;
-* ``given+phone_masks=lan|+84_03123456``: given name and a phone with one digit masked
-  (nine per phone: finds one-digit typos).
+* ``given+phone_blocks=lan|+84903___456``: given name and a phone with one of its three
+  last blocks of three digits masked (three per phone: finds one-digit typos).
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def blocking_keys(record: MatchRecord, settings: MatchSettings = VIETNAMESE) -> 
         >>> from hoso.engine.matching import prepare_record
         >>> r = prepare_record("1", full_name="Nguyễn Thị Lan", phones=["0903 123 456"],
         ...                    birth_date="02/05/1990")
-        >>> for key in sorted(k for k in blocking_keys(r) if "masks" not in k):
+        >>> for key in sorted(k for k in blocking_keys(r) if "blocks" not in k):
         ...     print(key)
         given+birth_date=lan|1990-05-02
         own_phones=+84903123456

@@ -432,6 +432,17 @@ def _masks(phone: str) -> list[str]:
     return [f"{head}{tail[:i]}_{tail[i + 1 :]}" for i in range(len(tail))]
 
 
+def _blocks(phone: str) -> list[str]:
+    """Three keys per number: its last nine digits in three blocks, one block masked each.
+
+    A one-digit typo changes one block, so two numbers one digit apart share the key that
+    masks it; three keys find what nine masks find, for blocking.
+    """
+    head, tail = phone[:-9], phone[-9:]
+    a, b, c = tail[:3], tail[3:6], tail[6:]
+    return [f"{head}{a}{b}___", f"{head}{a}___{c}", f"{head}___{b}{c}"]
+
+
 def _swap(day: date | None) -> str | None:
     if day is None or day.day > 12 or day.day == day.month:
         return None
@@ -450,7 +461,8 @@ def to_row(record: MatchRecord) -> dict[str, object]:
         ``unique_id``, ``given``, ``family``, ``middle``, ``name_sorted`` (the name words
         sorted, space-joined), ``name_words``, ``birth_date`` (ISO), ``birth_swap`` (the
         date with day and month swapped, when that is a date), ``birth_year``, ``gender``,
-        ``phones``, ``phone_masks``, ``phone1`` (the first phone: Splink trains EM on scalar
+        ``phones``, ``phone_masks``, ``phone_blocks`` (three typo-blocking keys per phone,
+        see :func:`_blocks`), ``phone1`` (the first phone: Splink trains EM on scalar
         blocking columns only), ``own_phones`` (the phones not known to be shared),
         ``emails``, ``email_locals``, ``email1``, ``ids`` (``kind:value``), ``id_kinds``,
         ``province``, ``ward``.
@@ -472,6 +484,7 @@ def to_row(record: MatchRecord) -> dict[str, object]:
         "gender": record.gender,
         "phones": list(record.phones) or None,
         "phone_masks": masks or None,
+        "phone_blocks": sorted({k for p in record.phones for k in _blocks(p)}) or None,
         "phone1": record.phones[0] if record.phones else None,
         "own_phones": [p for p in record.phones if p not in record.shared_phones] or None,
         "emails": list(record.emails) or None,
@@ -504,6 +517,9 @@ def records_to_columns(records: Sequence[MatchRecord]) -> dict[str, list[Any]]:
         "gender": [r.gender for r in records],
         "phones": [list(r.phones) or None for r in records],
         "phone1": [r.phones[0] if r.phones else None for r in records],
+        "phone_blocks": [
+            sorted({k for p in r.phones for k in _blocks(p)}) or None for r in records
+        ],
         "own_phones": [
             ([p for p in r.phones if p not in r.shared_phones] or None)
             if r.shared_phones

@@ -461,7 +461,7 @@ VIETNAMESE: Final = register_settings(
             BlockingRule(("ids",), ("ids",)),
             BlockingRule(("given", "birth_date")),
             BlockingRule(("name_sorted", "ward")),
-            BlockingRule(("given", "phone_masks"), ("phone_masks",)),
+            BlockingRule(("given", "phone_blocks"), ("phone_blocks",)),
         ),
         # Splink trains EM on scalar columns only: the first phone and e-mail stand in.
         training=(

@@ -44,6 +44,7 @@ _LIST_COLUMNS: Final = frozenset(
         "phones",
         "own_phones",
         "phone_masks",
+        "phone_blocks",
         "emails",
         "email_locals",
         "ids",
