@@ -837,6 +837,11 @@ def _hoso_batch(path: str, threads: int, memory_limit: str, sample: int) -> dict
     assignment = {a.record_id: a.cluster_id for a in result.assignments}
     report["clusters"] = len(set(assignment.values()))
     report["review_pairs"] = len(result.review)
+    reasons: dict[str, int] = defaultdict(int)
+    for pair in result.review:
+        reasons[pair.reason.split(":")[0]] += 1
+    report["review_reasons"] = dict(reasons)
+    report["model"] = {"prior": model.prior, "trained_on": model.trained_on}
     report["warnings"] = [w.code for w in result.warnings]
     del records, result
     report["accuracy"] = _accuracy(assignment, _truth(Path(path)))
@@ -1078,7 +1083,7 @@ def main() -> None:
     batch.add_argument("--records", type=int, default=1_000_000)
     batch.add_argument("--seed", type=int, default=7)
     batch.add_argument("--threads", type=int, default=2)
-    batch.add_argument("--memory-limit", default="700MB")
+    batch.add_argument("--memory-limit", default="1GB")
     batch.add_argument("--sample", type=int, default=100_000, help="training sample")
     batch.add_argument("--no-baselines", dest="baselines", action="store_false")
     realtime = sub.add_parser("realtime", help="the pure scorer, in memory")

@@ -202,7 +202,7 @@ def term_frequencies(
 
 
 @contextmanager
-def _duckdb(options: DuckDBOptions) -> Iterator[duckdb.DuckDBPyConnection]:
+def _duckdb(options: DuckDBOptions, *, ordered: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
     import duckdb
 
     config: dict[str, Any] = {}
@@ -212,6 +212,9 @@ def _duckdb(options: DuckDBOptions) -> Iterator[duckdb.DuckDBPyConnection]:
         config["memory_limit"] = options.memory_limit
     if options.temp_directory is not None:
         config["temp_directory"] = options.temp_directory
+    if not ordered:
+        # Results are re-sorted by us; letting DuckDB drop insertion order saves memory.
+        config["preserve_insertion_order"] = False
     connection = duckdb.connect(":memory:", config=config)
     try:
         yield connection
@@ -371,7 +374,7 @@ def predict_edges(
 
     _quiet_splink()
     settings = model.match_settings
-    with _duckdb(options or DuckDBOptions()) as connection:
+    with _duckdb(options or DuckDBOptions(), ordered=False) as connection:
         api = DuckDBAPI(connection)
         if isinstance(rows, Sequence):
             table = api.register(rows_to_arrow(rows, _columns(settings, rows)))
