@@ -98,3 +98,21 @@ def test_columnar_rows_and_sql_masks_equal_to_row() -> None:
     assert len(columnar) == len(records)
     for record, row in zip(records, columnar, strict=True):
         assert row == to_row(record)
+
+
+def test_levels_are_read_from_gammas_when_two_levels_weigh_the_same() -> None:
+    """Splink's weights identify levels unless two share a weight; then its level columns."""
+    from hoso.engine.matching.splink_bridge import levels_by_weight
+
+    base = _random_model(3)
+    params = dict(base.params)
+    given = list(params["given_name"])
+    given[3] = LevelParams(0.2, 0.2)  # weight 0, as the null level's
+    params["given_name"] = tuple(given)
+    model = MatchModel(base.settings, base.prior, params, base.tf)
+    assert levels_by_weight(base) is not None
+    assert levels_by_weight(model) is None
+    by_id = {str(row["unique_id"]): row for row in ROWS}
+    for edge in predict_edges(ROWS, model, threshold=0.0, backend="duckdb"):
+        score = score_rows(model, by_id[edge.left], by_id[edge.right])
+        assert tuple(c.level_index for c in score.comparisons) == edge.levels
