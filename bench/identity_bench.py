@@ -311,7 +311,7 @@ def splink_defaults_febrl(
     def table(rows: list[dict[str, object]]) -> Any:
         return pa.table({c: pa.array([r[c] for r in rows], type=pa.string()) for c in columns})
 
-    api = DuckDBAPI(duckdb.connect())
+    api = DuckDBAPI(duckdb.connect(config={"temp_directory": str(OUT / "duckdb-tmp")}))
     inputs = [api.register(table(left))]
     if right is not None:
         inputs.append(api.register(table(right)))
@@ -685,7 +685,7 @@ def splink_defaults_vn(rows: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
         )
     columns = list(records[0])
     table = pa.table({c: pa.array([r[c] for r in records], type=pa.string()) for c in columns})
-    api = DuckDBAPI(duckdb.connect())
+    api = DuckDBAPI(duckdb.connect(config={"temp_directory": str(OUT / "duckdb-tmp")}))
     settings = SettingsCreator(
         link_type="dedupe_only",
         comparisons=[
@@ -882,7 +882,13 @@ def _splink_batch(path: str, threads: int) -> dict[str, Any]:
             }
         )
         # A memory limit protects the shared machine (DuckDB spills beyond it).
-        connection = duckdb.connect(config={"threads": threads, "memory_limit": "4GB"})
+        connection = duckdb.connect(
+            config={
+                "threads": threads,
+                "memory_limit": "4GB",
+                "temp_directory": str(OUT / "duckdb-tmp"),
+            }
+        )
         api = DuckDBAPI(connection)
         settings = SettingsCreator(
             link_type="dedupe_only",

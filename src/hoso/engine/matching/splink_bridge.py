@@ -207,6 +207,9 @@ def term_frequencies(
 
 @contextmanager
 def _duckdb(options: DuckDBOptions, *, ordered: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    import shutil
+    import tempfile
+
     import duckdb
 
     config: dict[str, Any] = {}
@@ -214,8 +217,11 @@ def _duckdb(options: DuckDBOptions, *, ordered: bool = True) -> Iterator[duckdb.
         config["threads"] = options.threads
     if options.memory_limit is not None:
         config["memory_limit"] = options.memory_limit
-    if options.temp_directory is not None:
-        config["temp_directory"] = options.temp_directory
+    # DuckDB spills to ".tmp" in the current directory by default: never in the user's.
+    scratch = None
+    if options.temp_directory is None:
+        scratch = tempfile.mkdtemp(prefix="hoso-duckdb-")
+    config["temp_directory"] = options.temp_directory or scratch
     if not ordered:
         # Results are re-sorted by us; letting DuckDB drop insertion order saves memory.
         config["preserve_insertion_order"] = False
@@ -224,6 +230,8 @@ def _duckdb(options: DuckDBOptions, *, ordered: bool = True) -> Iterator[duckdb.
         yield connection
     finally:
         connection.close()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _quiet_splink() -> None:
