@@ -34,6 +34,7 @@ import itertools
 import json
 import math
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -46,8 +47,12 @@ from pathlib import Path
 from typing import Any
 
 from hoso.engine.matching import (
+    DuckDBOptions,
     MatchModel,
+    Thresholds,
+    resolve_batch,
     score_pair,
+    train_model,
 )
 from hoso.engine.matching.batch import connected_components, train_rows
 from hoso.engine.matching.settings import (
@@ -63,7 +68,7 @@ from hoso.engine.matching.settings import (
     register_settings,
 )
 from hoso.engine.matching.splink_bridge import Edge, predict_edges
-from hoso.engine.matching.synthetic import CSV_HEADER, csv_row, generate
+from hoso.engine.matching.synthetic import CSV_HEADER, csv_row, generate, to_match_record
 from hoso.engine.normalize import normalize_email, normalize_vn_phone
 
 ROOT = Path(__file__).resolve().parent
@@ -306,7 +311,7 @@ def splink_defaults_febrl(
     def table(rows: list[dict[str, object]]) -> Any:
         return pa.table({c: pa.array([r[c] for r in rows], type=pa.string()) for c in columns})
 
-    api = DuckDBAPI(duckdb.connect())
+    api = DuckDBAPI(duckdb.connect(config={"temp_directory": str(OUT / "duckdb-tmp")}))
     inputs = [api.register(table(left))]
     if right is not None:
         inputs.append(api.register(table(right)))
@@ -680,7 +685,7 @@ def splink_defaults_vn(rows: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
         )
     columns = list(records[0])
     table = pa.table({c: pa.array([r[c] for r in records], type=pa.string()) for c in columns})
-    api = DuckDBAPI(duckdb.connect())
+    api = DuckDBAPI(duckdb.connect(config={"temp_directory": str(OUT / "duckdb-tmp")}))
     settings = SettingsCreator(
         link_type="dedupe_only",
         comparisons=[
@@ -714,6 +719,369 @@ def splink_defaults_vn(rows: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
     )
 
 
+# --- one million records in batch -------------------------------------------------------------
+
+_BATCH_COLUMNS = ("record_id", "person_id", "full_name", "phones", "email", "birth_date",
+                  "gender", "province", "ward", "external_id", "zalo_id", "loyalty_card",
+                  "source")  # fmt: skip
+
+
+def batch_file(records: int, seed: int) -> Path:
+    """The generated records as Parquet (made once per size and seed, then reused)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = OUT / f"identity-batch-{records}-{seed}.parquet"
+    if path.exists():
+        return path
+    OUT.mkdir(exist_ok=True)
+    started = time.perf_counter()
+    columns: dict[str, list[Any]] = {c: [] for c in _BATCH_COLUMNS}
+    for record in itertools.islice(generate(records, seed=seed), records):
+        columns["record_id"].append(record.record_id)
+        columns["person_id"].append(record.person_id)
+        columns["full_name"].append(record.full_name)
+        columns["phones"].append(list(record.phones_e164))
+        columns["email"].append(record.email)
+        columns["birth_date"].append(record.birth_date)
+        columns["gender"].append(record.gender)
+        columns["province"].append(record.province_code)
+        columns["ward"].append(record.ward_code)
+        columns["external_id"].append(record.external_id)
+        columns["zalo_id"].append(record.zalo_id)
+        columns["loyalty_card"].append(record.loyalty_card)
+        columns["source"].append(record.source)
+    table = pa.table(
+        {
+            c: pa.array(v, type=pa.list_(pa.string()) if c == "phones" else pa.string())
+            for c, v in columns.items()
+        }
+    )
+    pq.write_table(table, path)
+    print(f"generated {records:,} records in {time.perf_counter() - started:.0f} s -> {path}")
+    return path
+
+
+def _load_records(path: Path) -> tuple[list[Any], float]:
+    """Prepare the records as the batch job reads them from the database (E.164 phones).
+
+    Read in batches of 50,000 rows, so that only the prepared records stay in memory.
+    """
+    import pyarrow.parquet as pq
+
+    from hoso.engine.matching import prepare_record
+
+    started = time.perf_counter()
+    records = []
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=50_000):
+        data = batch.to_pydict()
+        for i, rid in enumerate(data["record_id"]):
+            identifiers = [
+                (kind, value)
+                for kind in ("external_id", "zalo_id", "loyalty_card")
+                if (value := data[kind][i])
+            ]
+            records.append(
+                prepare_record(
+                    rid,
+                    full_name=data["full_name"][i],
+                    birth_date=data["birth_date"][i],
+                    gender=data["gender"][i],
+                    phones=data["phones"][i],
+                    phones_e164=True,
+                    emails=[data["email"][i]] if data["email"][i] else [],
+                    identifiers=identifiers,
+                    province_code=data["province"][i],
+                    ward_code=data["ward"][i],
+                    source=data["source"][i],
+                )
+            )
+        del data
+    return records, time.perf_counter() - started
+
+
+def _truth(path: Path) -> dict[str, str]:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path, columns=["record_id", "person_id"])
+    return dict(zip(table.column(0).to_pylist(), table.column(1).to_pylist(), strict=True))
+
+
+def _child(target: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    """Run ``target`` in a fresh process (its own peak memory) and return its report."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        return pool.apply(target, args)
+
+
+def _hoso_batch(path: str, threads: int, memory_limit: str, sample: int) -> dict[str, Any]:
+    records, prepare_seconds = _load_records(Path(path))
+    report: dict[str, Any] = {"prepare_seconds": round(prepare_seconds, 1)}
+    report["rss_with_records_mb"] = round(_status("VmRSS") / 1024)
+    options = DuckDBOptions(
+        threads=threads, memory_limit=memory_limit, temp_directory=str(OUT / "duckdb-tmp")
+    )
+    with PeakMemory() as peak:
+        started = time.perf_counter()
+        model = train_model(records, sample=sample, options=options)
+        trained = time.perf_counter()
+        result = resolve_batch(records, model, backend="duckdb", options=options)
+        done = time.perf_counter()
+    report["train_seconds"] = round(trained - started, 1)
+    report["resolve_seconds"] = round(done - trained, 1)
+    report["seconds"] = round(done - started, 1)
+    report["peak_rss_mb"] = round(peak.peak_mb)
+    report["resolve_phases"] = {k: round(v, 2) for k, v in result.stats.items()}
+    assignment = {a.record_id: a.cluster_id for a in result.assignments}
+    report["clusters"] = len(set(assignment.values()))
+    report["review_pairs"] = len(result.review)
+    reasons: dict[str, int] = defaultdict(int)
+    for pair in result.review:
+        reasons[pair.reason.split(":")[0]] += 1
+    report["review_reasons"] = dict(reasons)
+    report["model"] = {"prior": model.prior, "trained_on": model.trained_on}
+    report["warnings"] = [w.code for w in result.warnings]
+    del records, result
+    report["accuracy"] = _accuracy(assignment, _truth(Path(path)))
+    return report
+
+
+def _accuracy(assignment: Mapping[str, str], truth: Mapping[str, str]) -> dict[str, float]:
+    persons: dict[str, list[str]] = defaultdict(list)
+    for rid, person in truth.items():
+        persons[person].append(rid)
+    return scores(pairs_of(groups_of(assignment)), pairs_of(persons.values()))
+
+
+def _splink_batch(path: str, threads: int) -> dict[str, Any]:
+    """Plain Splink defaults on the same records (first phone, e-mail, name, birth date)."""
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    data = pq.read_table(path)
+    truth = dict(
+        zip(data.column("record_id").to_pylist(), data.column("person_id").to_pylist(), strict=True)
+    )
+    with PeakMemory() as peak:
+        started = time.perf_counter()
+        phones = data.column("phones").to_pylist()
+        table = pa.table(
+            {
+                "unique_id": data.column("record_id"),
+                "full_name": pa.array(
+                    [(n or "").lower() or None for n in data.column("full_name").to_pylist()]
+                ),
+                "phone": pa.array([p[0] if p else None for p in phones], type=pa.string()),
+                "email": data.column("email"),
+                "birth_date": data.column("birth_date"),
+            }
+        )
+        # A memory limit protects the shared machine (DuckDB spills beyond it).
+        connection = duckdb.connect(
+            config={
+                "threads": threads,
+                "memory_limit": "4GB",
+                "temp_directory": str(OUT / "duckdb-tmp"),
+            }
+        )
+        api = DuckDBAPI(connection)
+        settings = SettingsCreator(
+            link_type="dedupe_only",
+            comparisons=[
+                cl.NameComparison("full_name"),
+                cl.ExactMatch("phone"),
+                cl.EmailComparison("email"),
+                cl.ExactMatch("birth_date"),
+            ],
+            blocking_rules_to_generate_predictions=[
+                block_on("phone"), block_on("email"), block_on("full_name", "birth_date"),
+            ],
+        )  # fmt: skip
+        linker = Linker(api.register(table), settings, log_level=None)
+        linker.training.estimate_probability_two_random_records_match(
+            [block_on("phone", "full_name")], recall=0.7
+        )
+        linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=42)
+        # EM blocked on the full name alone would pair every "Nguyễn Văn Hùng" of a
+        # million records (the first attempt grew past 18 GB and was stopped).
+        for rule in (block_on("phone"), block_on("full_name", "birth_date")):
+            linker.training.estimate_parameters_using_expectation_maximisation(rule)
+        predictions = linker.inference.predict(threshold_match_probability=MERGE)
+        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, MERGE)
+        arrow = clusters.as_pyarrow_table()  # type: ignore[no-untyped-call]
+        done = time.perf_counter()
+    assignment = dict(
+        zip(
+            (str(x) for x in arrow.column("unique_id").to_pylist()),
+            (str(x) for x in arrow.column("cluster_id").to_pylist()),
+            strict=True,
+        )
+    )
+    return {
+        "seconds": round(done - started, 1),
+        "peak_rss_mb": round(peak.peak_mb),
+        "accuracy": _accuracy(assignment, truth),
+    }
+
+
+def _naive_batch(path: str) -> dict[str, Any]:
+    import pyarrow.parquet as pq
+
+    data = pq.read_table(path).to_pydict()
+    with PeakMemory() as peak:
+        started = time.perf_counter()
+        rows = [
+            {"unique_id": rid, "phones": phones or None, "emails": [email] if email else None}
+            for rid, phones, email in zip(
+                data["record_id"], data["phones"], data["email"], strict=True
+            )
+        ]
+        assignment = naive_exact(rows, ["phones", "emails"])
+        done = time.perf_counter()
+    truth = dict(zip(data["record_id"], data["person_id"], strict=True))
+    return {
+        "seconds": round(done - started, 1),
+        "peak_rss_mb": round(peak.peak_mb),
+        "accuracy": _accuracy(assignment, truth),
+    }
+
+
+def run_batch(args: argparse.Namespace) -> dict[str, Any]:
+    path = batch_file(args.records, args.seed)
+    report: dict[str, Any] = {"machine": machine(), "records": args.records}
+    report["settings"] = {"threads": args.threads, "memory_limit": args.memory_limit,
+                          "training_sample": args.sample}  # fmt: skip
+    if args.hoso:
+        print(f"hoso on {args.records:,} records (load average {os.getloadavg()[0]:.1f})...")
+        report["hoso"] = _child(
+            _hoso_batch, str(path), args.threads, args.memory_limit, args.sample
+        )
+    if args.baselines:
+        print(f"plain Splink (load average {os.getloadavg()[0]:.1f})...")
+        report["splink_defaults"] = _child(_splink_batch, str(path), args.threads)
+        report["naive_exact_phone_email"] = _child(_naive_batch, str(path))
+    report["machine_after"] = machine()
+    print(f"\n{args.records:,} records in batch")
+    print(f"{'method':<28}{'seconds':>9}{'peak MB':>9}{'precision':>11}{'recall':>9}{'false':>9}")
+    for key in ("hoso", "splink_defaults", "naive_exact_phone_email"):
+        if key in report:
+            r = report[key]
+            a = r["accuracy"]
+            print(f"{key:<28}{r['seconds']:>9}{r['peak_rss_mb']:>9}{a['precision']:>11.4f}"
+                  f"{a['recall']:>9.4f}{a['false_pairs']:>9}")  # fmt: skip
+    if "hoso" not in report:
+        return report
+    h = report["hoso"]
+    print(
+        f"hoso: train {h['train_seconds']} s (sample {args.sample:,}), resolve "
+        f"{h['resolve_seconds']} s {h['resolve_phases']}; preparing the records from stored "
+        f"values took {h['prepare_seconds']} s (not in the total); RSS with the records "
+        f"loaded {h['rss_with_records_mb']} MB"
+    )
+    report["goal_60_s"] = "met" if h["seconds"] < 60 else "missed"
+    report["goal_2_gib"] = "met" if h["peak_rss_mb"] < 2048 else "missed"
+    print(f"Goal under 60 s: {report['goal_60_s']}; under 2 GiB: {report['goal_2_gib']}")
+    return report
+
+
+# --- the pure real-time scorer --------------------------------------------------------------
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+def run_realtime(args: argparse.Namespace) -> dict[str, Any]:
+    """Match new records against stored ones in memory: blocking keys, candidates, scores.
+
+    The store is a dict from blocking key to records (what an index gives the database
+    side); each query is a person's last record, prepared from its raw cells as ingestion
+    would. Measured per query: preparing it, finding candidates, scoring them, deciding.
+    Also the recall of the blocking keys: the share of (query, stored record of the same
+    person) pairs that share at least one key, with and without the phone-mask keys.
+    """
+    from hoso.engine.matching import blocking_keys, decide, mark_shared, merge_evidence
+    from hoso.engine.matching import find_shared_identifiers as shared_of
+
+    records = list(generate(args.people, seed=args.seed))
+    by_person: dict[str, list[Any]] = defaultdict(list)
+    for record in records:
+        by_person[record.person_id].append(record)
+    queries = [rs[-1] for rs in by_person.values() if len(rs) > 1][: args.queries]
+    query_ids = {q.record_id for q in queries}
+    started = time.perf_counter()
+    stored = [to_match_record(r, stored=True) for r in records if r.record_id not in query_ids]
+    shared = shared_of(stored)
+    stored = mark_shared(stored, shared)
+    index: dict[str, list[int]] = defaultdict(list)
+    for position, item in enumerate(stored):
+        for key in blocking_keys(item):
+            index[key].append(position)
+    build_seconds = time.perf_counter() - started
+    model = train_model(stored, sample=100_000)
+    thresholds = Thresholds()
+    found = found_without_masks = wanted = 0
+    per_record: list[float] = []
+    per_pair: list[float] = []
+    candidates_per_record: list[int] = []
+    for query in queries:
+        t0 = time.perf_counter()
+        new = mark_shared([to_match_record(query)], shared)[0]
+        keys = blocking_keys(new)
+        candidates = sorted({i for key in keys for i in index.get(key, ())})
+        t1 = time.perf_counter()
+        for i in candidates:
+            score = score_pair(model, new, stored[i])
+            if decide(score.probability, thresholds).value == "merge":
+                merge_evidence(score.levels(), new, stored[i], shared)
+        t2 = time.perf_counter()
+        per_record.append((t2 - t0) * 1000)
+        if candidates:
+            per_pair.append((t2 - t1) * 1e6 / len(candidates))
+        candidates_per_record.append(len(candidates))
+        truth = [r for r in by_person[query.person_id] if r.record_id != query.record_id]
+        wanted += len(truth)
+        hits = {stored[i].record_id for i in candidates}
+        found += sum(1 for r in truth if r.record_id in hits)
+        masked = {k for k in keys if not k.startswith("given+phone_blocks=")}
+        hits_without = {stored[i].record_id for k in masked for i in index.get(k, ())}
+        found_without_masks += sum(1 for r in truth if r.record_id in hits_without)
+    report: dict[str, Any] = {
+        "machine": machine(),
+        "stored_records": len(stored),
+        "queries": len(queries),
+        "index_keys": len(index),
+        "index_build_seconds": round(build_seconds, 1),
+        "per_record_ms": {
+            "p50": round(_percentile(per_record, 0.5), 3),
+            "p99": round(_percentile(per_record, 0.99), 3),
+            "max": round(max(per_record), 3),
+        },
+        "per_candidate_pair_us": round(statistics.mean(per_pair), 1),
+        "candidates_per_record": {
+            "mean": round(statistics.mean(candidates_per_record), 1),
+            "p99": _percentile([float(c) for c in candidates_per_record], 0.99),
+        },
+        "blocking_recall": round(found / wanted, 4),
+        "blocking_recall_without_mask_keys": round(found_without_masks / wanted, 4),
+    }
+    print(f"\nreal-time, pure scorer, {len(stored):,} stored records, {len(queries):,} queries")
+    print(
+        f"per record (prepare + keys + candidates + score + decide): {report['per_record_ms']} ms"
+    )
+    print(f"per candidate pair: {report['per_candidate_pair_us']} us; candidates per record "
+          f"{report['candidates_per_record']}")  # fmt: skip
+    without = report["blocking_recall_without_mask_keys"]
+    print(f"blocking recall: {report['blocking_recall']} (without the phone-block keys {without})")
+    return report
+
+
 # --- entry point ---------------------------------------------------------------------------------
 
 
@@ -725,10 +1093,24 @@ def main() -> None:
     vn.add_argument("--people", type=int, default=VN_PEOPLE)
     vn.add_argument("--seed", type=int, default=VN_SEED)
     vn.add_argument("--regenerate", action="store_true", help="write bench/data/ anew")
+    batch = sub.add_parser("batch", help="1,000,000 records in batch")
+    batch.add_argument("--records", type=int, default=1_000_000)
+    batch.add_argument("--seed", type=int, default=7)
+    batch.add_argument("--threads", type=int, default=2)
+    batch.add_argument("--memory-limit", default="1GB")
+    batch.add_argument("--sample", type=int, default=100_000, help="training sample")
+    batch.add_argument("--no-baselines", dest="baselines", action="store_false")
+    batch.add_argument("--baselines-only", dest="hoso", action="store_false")
+    realtime = sub.add_parser("realtime", help="the pure scorer, in memory")
+    realtime.add_argument("--people", type=int, default=110_000)
+    realtime.add_argument("--seed", type=int, default=11)
+    realtime.add_argument("--queries", type=int, default=2000)
     args = parser.parse_args()
     runners: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
         "febrl": run_febrl,
         "vn": run_vn,
+        "batch": run_batch,
+        "realtime": run_realtime,
     }
     report = runners[args.command](args)
     print(f"\nwritten {save(args.command, report)}")

@@ -61,7 +61,7 @@ MIN_TRAINING_RECORDS: Final = 500
 #: Batches up to this size are scored by the pure scorer when ``backend="auto"``.
 PYTHON_BACKEND_MAX: Final = 2000
 #: :func:`train_model` trains on a deterministic sample of this many records at most.
-TRAINING_SAMPLE: Final = 200_000
+TRAINING_SAMPLE: Final = 100_000
 
 
 def train_model(
@@ -410,31 +410,40 @@ class _Clusters:
 
     Per cluster: its size, its identifier values per kind, and one record per distinct
     (given name, birth date), to check that no two members are clearly different people.
+    Only records that take part in a merge get entries (most of a million are alone).
     """
 
-    def __init__(self, records: Iterable[MatchRecord]) -> None:
+    def __init__(self, by_id: Mapping[str, MatchRecord]) -> None:
+        self.by_id = by_id
         self.parent: dict[str, str] = {}
         self.size: dict[str, int] = {}
         self.kinds: dict[str, dict[str, set[str]]] = {}
         self.people: dict[str, dict[tuple[object, ...], MatchRecord]] = {}
-        for record in records:
-            rid = record.record_id
-            self.parent[rid] = rid
-            self.size[rid] = 1
-            self.people[rid] = {_signature(record): record}
-            kinds: dict[str, set[str]] = {}
-            for kind, value in record.strong_identifiers():
-                kinds.setdefault(kind, set()).add(value)
-            self.kinds[rid] = kinds
 
     def root(self, key: str) -> str:
         parent = self.parent
+        if key not in parent:
+            return key
         while parent[key] != key:
             parent[key] = parent[parent[key]]
             key = parent[key]
         return key
 
+    def _ensure(self, rid: str) -> None:
+        if rid in self.parent:
+            return
+        record = self.by_id[rid]
+        self.parent[rid] = rid
+        self.size[rid] = 1
+        self.people[rid] = {_signature(record): record}
+        kinds: dict[str, set[str]] = {}
+        for kind, value in record.strong_identifiers():
+            kinds.setdefault(kind, set()).add(value)
+        self.kinds[rid] = kinds
+
     def blocked_by(self, a: str, b: str, policy: GuardPolicy) -> str | None:
+        self._ensure(a)
+        self._ensure(b)
         if self.size[a] + self.size[b] > policy.max_cluster_size:
             return "cluster_too_large"
         left, right = self.kinds[a], self.kinds[b]
@@ -480,7 +489,7 @@ def _cluster(
         for e in edges
     ]
     ordered.sort(key=lambda e: (-e.match_weight, e.left, e.right))
-    clusters = _Clusters(records)
+    clusters = _Clusters(by_id)
     attached: dict[str, tuple[float, str, str]] = {}
     review: list[ReviewPair] = []
     refused_large = 0

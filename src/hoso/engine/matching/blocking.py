@@ -7,13 +7,14 @@ the settings, so real-time and batch find the same candidate pairs.
 
 For :data:`~hoso.engine.matching.settings.VIETNAMESE` the keys are:
 
-* ``phones=+84903123456``: each phone;
+* ``own_phones=+84903123456``: each phone not known to be shared;
+* ``phones+given=+84903123456|lan``: each phone (shared ones too) with the given name;
 * ``emails=lan@gmail.com``: each e-mail match key;
 * ``ids=external_id:kh001``: each other identifier;
 * ``given+birth_date=lan|1990-05-02``: given name and full birth date;
 * ``name_sorted+ward=lan nguyen thi|26740``: all name words (any order) and 2025 ward;
-* ``given+phone_masks=lan|+84_03123456``: given name and a phone with one digit masked
-  (nine per phone: finds one-digit typos).
+* ``given+phone_blocks=lan|+84903___456``: given name and a phone with one of its three
+  last blocks of three digits masked (three per phone: finds one-digit typos).
 """
 
 from __future__ import annotations
@@ -67,8 +68,11 @@ def blocking_keys(record: MatchRecord, settings: MatchSettings = VIETNAMESE) -> 
         >>> from hoso.engine.matching import prepare_record
         >>> r = prepare_record("1", full_name="Nguyễn Thị Lan", phones=["0903 123 456"],
         ...                    birth_date="02/05/1990")
-        >>> sorted(k for k in blocking_keys(r) if "masks" not in k)
-        ['given+birth_date=lan|1990-05-02', 'phones=+84903123456']
+        >>> for key in sorted(k for k in blocking_keys(r) if "blocks" not in k):
+        ...     print(key)
+        given+birth_date=lan|1990-05-02
+        own_phones=+84903123456
+        phones+given=+84903123456|lan
     """
     return row_keys(to_row(record), settings)
 

@@ -206,7 +206,7 @@ def merge_evidence(
         The evidence code, or ``None``.
     """
     shared = shared or {}
-    common = set(left.strong_identifiers()) & set(right.strong_identifiers())
+    common = _common_identifiers(left, right)
     if any(key not in shared for key in common):
         return "identifier"
     same_given = levels.get("given_name") in {"exact", "reordered"}
@@ -223,6 +223,14 @@ def merge_evidence(
     if same_given and birth == "exact" and levels.get("family_name") == "family_middle":
         return "full_name_and_birth_date"
     return None
+
+
+def _common_identifiers(left: MatchRecord, right: MatchRecord) -> list[tuple[str, str]]:
+    """The strong identifiers two records share (cheap: the tuples are tiny)."""
+    common = [("phone", p) for p in left.phones if p in right.phones]
+    common.extend(("email", e) for e in left.emails if e in right.emails)
+    common.extend(i for i in left.identifiers if i in right.identifiers)
+    return common
 
 
 def within_kind_limits(

@@ -163,54 +163,95 @@ def score_pair(model: MatchModel, left: MatchRecord, right: MatchRecord) -> Pair
 
 def score_rows(model: MatchModel, left: Row, right: Row) -> PairScore:
     """:func:`score_pair` on rows already flattened by :func:`to_row` (for batch loops)."""
-    settings = model.match_settings
-    prior_weight = probability_to_weight(model.prior)
-    total = prior_weight
+    compiled = _compile(model)
+    total = compiled.prior_weight
     items: list[ComparisonScore] = []
-    for comparison in settings.comparisons:
-        item = _compare(model, comparison, left, right)
-        total += item.weight
-        items.append(item)
-    uid = settings.unique_id
+    for comparison, weights, tf_levels in compiled.comparisons:
+        index = comparison.level_index(left, right)
+        level = comparison.levels[index]
+        weight = weights[index]
+        tf_adjustment = 0.0
+        tf_level = tf_levels[index]
+        if tf_level is not None:
+            tf_adjustment = _tf_adjustment(model, tf_level[0], tf_level[1], left, right)
+            weight += tf_adjustment
+        total += weight
+        items.append(
+            ComparisonScore(
+                comparison=comparison.name,
+                label=comparison.label,
+                label_vi=comparison.label_vi,
+                level=level.key,
+                level_label=level.label,
+                level_label_vi=level.label_vi,
+                level_index=index,
+                left={c: left.get(c) for c in comparison.columns},
+                right={c: right.get(c) for c in comparison.columns},
+                weight=weight,
+                tf_adjustment=tf_adjustment,
+                agrees=level.agrees,
+            )
+        )
+    uid = compiled.unique_id
     return PairScore(
         left_id=str(left[uid]),
         right_id=str(right[uid]),
         match_weight=total,
         probability=weight_to_probability(total),
-        prior_weight=prior_weight,
+        prior_weight=compiled.prior_weight,
         comparisons=tuple(items),
     )
 
 
-def _compare(model: MatchModel, comparison: Comparison, left: Row, right: Row) -> ComparisonScore:
-    index = comparison.level_index(left, right)
-    level = comparison.levels[index]
-    params = model.level_params(comparison.name, index)
-    weight = tf_adjustment = 0.0
-    if params is not None:
-        weight = params.weight
-        if level.tf_column is not None:
-            tf_adjustment = _tf_adjustment(model, comparison, level.tf_column, left, right)
-            weight += tf_adjustment
-    return ComparisonScore(
-        comparison=comparison.name,
-        label=comparison.label,
-        label_vi=comparison.label_vi,
-        level=level.key,
-        level_label=level.label,
-        level_label_vi=level.label_vi,
-        level_index=index,
-        left={c: left.get(c) for c in comparison.columns},
-        right={c: right.get(c) for c in comparison.columns},
-        weight=weight,
-        tf_adjustment=tf_adjustment,
-        agrees=level.agrees,
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """A model's weights laid out by level index, computed once per model."""
+
+    prior_weight: float
+    unique_id: str
+    # Per comparison: the comparison, the weight of each level (0 for the null level), and
+    # for levels with term frequencies the column and the u of its exact-match level.
+    comparisons: tuple[
+        tuple[Comparison, tuple[float, ...], tuple[tuple[str, float] | None, ...]], ...
+    ]
+
+
+_COMPILED: dict[int, tuple[MatchModel, _Compiled]] = {}
+
+
+def _compile(model: MatchModel) -> _Compiled:
+    cached = _COMPILED.get(id(model))
+    if cached is not None and cached[0] is model:
+        return cached[1]
+    settings = model.match_settings
+    comparisons = []
+    for comparison in settings.comparisons:
+        weights: list[float] = []
+        tf_levels: list[tuple[str, float] | None] = []
+        for index, level in enumerate(comparison.levels):
+            params = model.level_params(comparison.name, index)
+            weights.append(0.0 if params is None else params.weight)
+            if params is not None and level.tf_column is not None:
+                exact = model.level_params(
+                    comparison.name, _exact_level_index(comparison, level.tf_column)
+                )
+                assert exact is not None  # noqa: S101
+                tf_levels.append((level.tf_column, exact.u))
+            else:
+                tf_levels.append(None)
+        comparisons.append((comparison, tuple(weights), tuple(tf_levels)))
+    compiled = _Compiled(
+        prior_weight=probability_to_weight(model.prior),
+        unique_id=settings.unique_id,
+        comparisons=tuple(comparisons),
     )
+    if len(_COMPILED) > 64:  # models are few per process; keep the cache small
+        _COMPILED.clear()
+    _COMPILED[id(model)] = (model, compiled)
+    return compiled
 
 
-def _tf_adjustment(
-    model: MatchModel, comparison: Comparison, column: str, left: Row, right: Row
-) -> float:
+def _tf_adjustment(model: MatchModel, column: str, exact_u: float, left: Row, right: Row) -> float:
     """Splink's term-frequency adjustment (``ComparisonLevel._tf_adjustment_sql``).
 
     ``log2(u of the exact level) - log2(max(tf_left, tf_right))``, 0 when neither value
@@ -222,10 +263,7 @@ def _tf_adjustment(
     if tf_left is None and tf_right is None:
         return 0.0
     tf = max(v for v in (tf_left, tf_right) if v is not None)
-    exact = _exact_level_index(comparison, column)
-    params = model.level_params(comparison.name, exact)
-    assert params is not None  # noqa: S101
-    return math.log2(params.u) - math.log2(tf)
+    return math.log2(exact_u) - math.log2(tf)
 
 
 def _exact_level_index(comparison: Comparison, column: str) -> int:

@@ -38,6 +38,11 @@ _FUNCTIONS: Final[dict[str, dict[str, str]]] = {
 }
 
 
+def quote_for(sql: str, dialect: Dialect) -> str:
+    """Identifiers are written in double quotes; Spark SQL reads those as strings."""
+    return sql.replace('"', "`") if dialect == "spark" else sql
+
+
 @dataclass(frozen=True, slots=True)
 class Level:
     """One level of a comparison.
@@ -71,7 +76,7 @@ class Level:
 
     def sql_for(self, dialect: Dialect) -> str:
         """The level's SQL condition in ``dialect``."""
-        return self.sql.format(**_FUNCTIONS[dialect])
+        return quote_for(self.sql.format(**_FUNCTIONS[dialect]), dialect)
 
 
 @dataclass(frozen=True, slots=True)
@@ -447,13 +452,16 @@ VIETNAMESE: Final = register_settings(
         name="vn-1",
         comparisons=(GIVEN_NAME, FAMILY_NAME, BIRTH_DATE, PHONE, EMAIL, IDENTIFIER, ADDRESS,
                      GENDER),
+        # A shared phone (the shop's hotline typed on thousands of orders) would make one
+        # giant block: it only blocks together with the same given name.
         blocking=(
-            BlockingRule(("phones",), ("phones",)),
+            BlockingRule(("own_phones",), ("own_phones",)),
+            BlockingRule(("phones", "given"), ("phones",)),
             BlockingRule(("emails",), ("emails",)),
             BlockingRule(("ids",), ("ids",)),
             BlockingRule(("given", "birth_date")),
             BlockingRule(("name_sorted", "ward")),
-            BlockingRule(("given", "phone_masks"), ("phone_masks",)),
+            BlockingRule(("given", "phone_blocks"), ("phone_blocks",)),
         ),
         # Splink trains EM on scalar columns only: the first phone and e-mail stand in.
         training=(

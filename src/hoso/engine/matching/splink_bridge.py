@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from hoso.engine.matching.model import LevelParams, MatchModel, default_model
 from hoso.engine.matching.record import PHONE_MASKS_SQL, MatchRecord, records_to_columns
-from hoso.engine.matching.settings import BlockingRule, Dialect, MatchSettings
+from hoso.engine.matching.settings import BlockingRule, Dialect, MatchSettings, quote_for
 
 if TYPE_CHECKING:
     import duckdb
@@ -44,6 +44,7 @@ _LIST_COLUMNS: Final = frozenset(
         "phones",
         "own_phones",
         "phone_masks",
+        "phone_blocks",
         "emails",
         "email_locals",
         "ids",
@@ -103,7 +104,7 @@ def _level_dict(level: Any, params: LevelParams | None, dialect: Dialect) -> dic
 
 
 def _blocking_dict(rule: BlockingRule, dialect: Dialect) -> dict[str, Any]:
-    condition = " AND ".join(f'l."{c}" = r."{c}"' for c in rule.columns)
+    condition = quote_for(" AND ".join(f'l."{c}" = r."{c}"' for c in rule.columns), dialect)
     out: dict[str, Any] = {"blocking_rule": condition, "sql_dialect": dialect}
     if rule.explode:
         out["arrays_to_explode"] = list(rule.explode)
@@ -117,6 +118,7 @@ def splink_settings(
     link_type: str = "dedupe_only",
     blocking: Sequence[BlockingRule] | None = None,
     retain: bool = False,
+    by_weight: bool = False,
 ) -> dict[str, Any]:
     """A Splink settings dict carrying the model's parameters.
 
@@ -126,6 +128,9 @@ def splink_settings(
         link_type: Splink's link type.
         blocking: Prediction blocking rules (default: the settings' own).
         retain: Keep the intermediate columns (weights per comparison) in predictions.
+        by_weight: Output the weights per comparison (``mw_*``) instead of the matching
+            columns and levels: much less to materialise; the level is read back from its
+            weight (:func:`levels_by_weight`).
     """
     settings = model.match_settings
     comparisons = []
@@ -149,8 +154,8 @@ def splink_settings(
         "comparisons": comparisons,
         "blocking_rules_to_generate_predictions": [_blocking_dict(r, dialect) for r in rules],
         # Splink 5 only outputs the level columns (gamma_*) with the matching columns.
-        "retain_matching_columns": True,
-        "retain_intermediate_calculation_columns": retain,
+        "retain_matching_columns": not by_weight,
+        "retain_intermediate_calculation_columns": retain or by_weight,
         "em_convergence": 0.0001,
         "max_iterations": 25,
     }
@@ -201,7 +206,10 @@ def term_frequencies(
 
 
 @contextmanager
-def _duckdb(options: DuckDBOptions) -> Iterator[duckdb.DuckDBPyConnection]:
+def _duckdb(options: DuckDBOptions, *, ordered: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    import shutil
+    import tempfile
+
     import duckdb
 
     config: dict[str, Any] = {}
@@ -209,13 +217,21 @@ def _duckdb(options: DuckDBOptions) -> Iterator[duckdb.DuckDBPyConnection]:
         config["threads"] = options.threads
     if options.memory_limit is not None:
         config["memory_limit"] = options.memory_limit
-    if options.temp_directory is not None:
-        config["temp_directory"] = options.temp_directory
+    # DuckDB spills to ".tmp" in the current directory by default: never in the user's.
+    scratch = None
+    if options.temp_directory is None:
+        scratch = tempfile.mkdtemp(prefix="hoso-duckdb-")
+    config["temp_directory"] = options.temp_directory or scratch
+    if not ordered:
+        # Results are re-sorted by us; letting DuckDB drop insertion order saves memory.
+        config["preserve_insertion_order"] = False
     connection = duckdb.connect(":memory:", config=config)
     try:
         yield connection
     finally:
         connection.close()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _quiet_splink() -> None:
@@ -370,7 +386,7 @@ def predict_edges(
 
     _quiet_splink()
     settings = model.match_settings
-    with _duckdb(options or DuckDBOptions()) as connection:
+    with _duckdb(options or DuckDBOptions(), ordered=False) as connection:
         api = DuckDBAPI(connection)
         if isinstance(rows, Sequence):
             table = api.register(rows_to_arrow(rows, _columns(settings, rows)))
@@ -384,7 +400,10 @@ def predict_edges(
             connection.unregister("__hoso_input_arrow")
             table = api.register("__hoso_input")
         if right_rows is None:
-            linker = Linker(table, splink_settings(model, dialect="duckdb"), log_level=None)
+            settings_dict = splink_settings(
+                model, dialect="duckdb", by_weight=levels_by_weight(model) is not None
+            )
+            linker = Linker(table, settings_dict, log_level=None)
         else:
             right = api.register(rows_to_arrow(right_rows, _columns(settings, right_rows)))
             linker = Linker(
@@ -399,23 +418,45 @@ def predict_edges(
             registered = api.register(tf_table, table_name=f"__hoso_tf_{column}")
             linker.table_management.register_term_frequency_lookup(registered, column)
         predictions = linker.inference.predict(threshold_match_probability=threshold)
-        wanted = _edge_columns(settings)
+        lookups = levels_by_weight(model) if right_rows is None else None
+        wanted = _edge_columns(settings, by_weight=lookups is not None)
         # Only the columns we read leave DuckDB.
         arrow = connection.sql(
             f"select {', '.join(wanted)} from {predictions.physical_name}"
         ).to_arrow_table()
-    return _edges(arrow, settings)
+    return _edges(arrow, settings, lookups)
 
 
-def _edge_columns(settings: MatchSettings) -> list[str]:
+def _edge_columns(settings: MatchSettings, *, by_weight: bool = False) -> list[str]:
     uid = settings.unique_id
+    prefix = "mw" if by_weight else "gamma"
     return [
         f'"{uid}_l"',
         f'"{uid}_r"',
         "match_weight",
         "match_probability",
-        *(f'"gamma_{c.name}"' for c in settings.comparisons),
+        *(f'"{prefix}_{c.name}"' for c in settings.comparisons),
     ]
+
+
+def levels_by_weight(model: MatchModel) -> list[dict[float, int]] | None:
+    """Per comparison, each level's weight (before term frequencies) -> its index.
+
+    Splink writes each level's weight into its SQL as a float literal, so the weight it
+    outputs identifies the level exactly, unless two levels of a comparison have the same
+    weight: then ``None`` (read the levels themselves).
+    """
+    lookups = []
+    for comparison in model.match_settings.comparisons:
+        lookup: dict[float, int] = {}
+        for index in range(len(comparison.levels)):
+            params = model.level_params(comparison.name, index)
+            weight = 0.0 if params is None else params.weight
+            if weight in lookup:
+                return None
+            lookup[weight] = index
+        lookups.append(lookup)
+    return lookups
 
 
 def _tf_arrow(column: str, tf: Mapping[str, float]) -> pa.Table:
@@ -429,14 +470,20 @@ def _tf_arrow(column: str, tf: Mapping[str, float]) -> pa.Table:
     )
 
 
-def _edges(arrow: pa.Table, settings: MatchSettings) -> list[Edge]:
+def _edges(
+    arrow: pa.Table, settings: MatchSettings, by_weight: list[dict[float, int]] | None = None
+) -> list[Edge]:
     uid = settings.unique_id
     lefts = arrow.column(f"{uid}_l").to_pylist()
     rights = arrow.column(f"{uid}_r").to_pylist()
     weights = arrow.column("match_weight").to_pylist()
     probabilities = arrow.column("match_probability").to_pylist()
     levels_by_comparison = []
-    for comparison in settings.comparisons:
+    for position, comparison in enumerate(settings.comparisons):
+        if by_weight is not None:
+            level_weights = arrow.column(f"mw_{comparison.name}").to_pylist()
+            levels_by_comparison.append([by_weight[position][w] for w in level_weights])
+            continue
         lookup = {
             gamma: _gamma_to_index(comparison.levels, gamma)
             for gamma in range(-1, len(comparison.levels) - 1)
@@ -474,12 +521,18 @@ def _predict_spark(
     if spark is None:
         raise ValueError("the spark backend needs a SparkSession (spark=...)")
     settings = model.match_settings
+    if spark.sparkContext.getCheckpointDir() is None:
+        # Splink's Spark backend checkpoints intermediate tables; a local default.
+        import tempfile
+
+        spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="hoso-spark-"))
     api = SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
-    frame = spark.createDataFrame(rows_to_arrow(rows, _columns(settings, rows)).to_pandas())
+    # pyspark 4 takes Arrow tables directly, with their schema (lists, empty tables).
+    frame = spark.createDataFrame(rows_to_arrow(rows, _columns(settings, rows)))
     table = api.register(frame)
     linker = Linker(table, splink_settings(model, dialect="spark"), log_level=None)
     for column in settings.tf_columns:
-        tf_frame = spark.createDataFrame(_tf_arrow(column, model.tf.get(column, {})).to_pandas())
+        tf_frame = spark.createDataFrame(_tf_arrow(column, model.tf.get(column, {})))
         registered = api.register(tf_frame, table_name=f"__hoso_tf_{column}")
         linker.table_management.register_term_frequency_lookup(registered, column)
     predictions = linker.inference.predict(threshold_match_probability=threshold)

@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from typing import Final
 
 from hoso.engine.matching.record import MatchRecord, prepare_record
+from hoso.engine.normalize import normalize_vn_phone
 from hoso.engine.normalize.text import fold
 
 __all__ = ["CSV_HEADER", "SyntheticRecord", "csv_row", "generate", "to_match_record"]
@@ -93,6 +94,7 @@ _SOURCES: Final = ("pos", "web", "zalo", "excel")
 _PHONE_MISSING: Final = {"pos": 0.03, "web": 0.005, "zalo": 0.0, "excel": 0.05}
 _HOME_PHONE: Final = {"pos": 0.06, "web": 0.01, "zalo": 0.0, "excel": 0.08}
 SHOP_HOTLINE: Final = "028 3999 8888"
+SHOP_HOTLINE_E164: Final = "+842839998888"
 
 #: Column headers of the CSV form, in Vietnamese as a shop's export would have them.
 CSV_HEADER: Final = (
@@ -124,6 +126,7 @@ class SyntheticRecord:
         province_code: The 2025 province of the address (truth; for the fast path).
         ward_code: The 2025 ward of the address (truth).
         noise: Which variations were applied.
+        phones_e164: The phones as normalisation gives them (as the database stores them).
     """
 
     record_id: str
@@ -143,6 +146,7 @@ class SyntheticRecord:
     province_code: str | None
     ward_code: str | None
     noise: tuple[str, ...]
+    phones_e164: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,7 +295,7 @@ class _Generator:
         rng = self.rng
         noise: list[str] = []
         name = self.name(person, noise)
-        phone, phone2 = self.phones(person, household, source, noise)
+        phone, phone2, phones_e164 = self.phones(person, household, source, noise)
         email = None
         if person.email and (source == "web" or rng.random() < 0.3):
             email = person.email
@@ -340,6 +344,7 @@ class _Generator:
             province_code=province,
             ward_code=ward,
             noise=tuple(noise),
+            phones_e164=phones_e164,
         )
 
     def name(self, person: _Person, noise: list[str]) -> str | None:
@@ -381,20 +386,20 @@ class _Generator:
 
     def phones(
         self, person: _Person, household: _Household, source: str, noise: list[str]
-    ) -> tuple[str | None, str | None]:
+    ) -> tuple[str | None, str | None, tuple[str, ...]]:
         rng = self.rng
         if source == "pos" and rng.random() < 0.01:
             noise.append("shop_hotline")
-            return SHOP_HOTLINE, None
+            return SHOP_HOTLINE, None, (SHOP_HOTLINE_E164,)
         if rng.random() < 0.004:
             noise.append("placeholder_phone")
-            return "0000000000", None
+            return "0000000000", None, ()
         options = [p for p in (person.mobile, household.phone) if p]
         # Zalo accounts and delivery orders always carry a phone; a shop's old Excel list
         # and the counter sometimes do not.
         if not options or rng.random() < _PHONE_MISSING[source]:
             noise.append("phone_missing")
-            return None, None
+            return None, None, ()
         # At the counter, or in an old list, some adults give the family number.
         number: str | None
         if person.mobile and household.phone and rng.random() < _HOME_PHONE[source]:
@@ -403,14 +408,21 @@ class _Generator:
         else:
             number = person.mobile or household.phone
         assert number is not None  # noqa: S101
-        written = self.format_phone(number, person, noise)
+        written, e164 = self.format_phone(number, person, noise)
+        e164s = [e164] if e164 else []
         second = None
         if person.mobile and household.phone and number == person.mobile and rng.random() < 0.1:
-            second = self.format_phone(household.phone, None, noise)
-        return written, second
+            second, e164 = self.format_phone(household.phone, None, noise)
+            if e164 and e164 not in e164s:
+                e164s.append(e164)
+        return written, second, tuple(sorted(e164s))
 
-    def format_phone(self, number: str, person: _Person | None, noise: list[str]) -> str:
+    def format_phone(
+        self, number: str, person: _Person | None, noise: list[str]
+    ) -> tuple[str, str | None]:
+        """The number as written, and its E.164 form (what normalisation gives)."""
         rng = self.rng
+        e164: str | None = f"+84{number[1:]}"
         if person is not None and number == person.mobile:
             if person.legacy_prefix and rng.random() < 0.3:
                 noise.append("legacy_prefix")
@@ -421,18 +433,19 @@ class _Generator:
                 number = (
                     number[:i] + rng.choice("0123456789".replace(number[i], "")) + number[i + 1 :]
                 )
+                e164 = normalize_vn_phone(number).e164  # a typo may make it invalid
         style = rng.random()
         if style < 0.35:
-            return number
+            return number, e164
         if style < 0.6:
-            return f"{number[:4]} {number[4:7]} {number[7:]}"
+            return f"{number[:4]} {number[4:7]} {number[7:]}", e164
         if style < 0.75:
-            return f"+84 {number[1:]}"
+            return f"+84 {number[1:]}", e164
         if style < 0.85:
-            return f"{number[:4]}.{number[4:7]}.{number[7:]}"
+            return f"{number[:4]}.{number[4:7]}.{number[7:]}", e164
         if style < 0.95:
-            return f"84{number[1:]}"
-        return number[1:]  # the leading zero lost to a number column
+            return f"84{number[1:]}", e164
+        return number[1:], e164  # the leading zero lost to a number column
 
     def birth(self, day: date, noise: list[str]) -> str:
         rng = self.rng
@@ -482,14 +495,20 @@ def csv_row(record: SyntheticRecord) -> list[str]:
     return ["" if v is None else v for v in values]
 
 
-def to_match_record(record: SyntheticRecord, *, parse_addresses: bool = True) -> MatchRecord:
+def to_match_record(
+    record: SyntheticRecord, *, parse_addresses: bool = True, stored: bool = False
+) -> MatchRecord:
     """Prepare a synthetic record for matching, as ``hoso dedupe`` would read its CSV row.
 
     Args:
         record: The generated record.
         parse_addresses: Parse the address text (as from a file); ``False`` takes the 2025
             codes the generator knows (as the database path, which stores parsed codes).
+        stored: Take the phones in E.164 as the database stores them (implies
+            ``parse_addresses=False``), as a batch re-resolve reads them.
     """
+    if stored:
+        parse_addresses = False
     identifiers = [
         (kind, value)
         for kind, value in (
@@ -499,7 +518,7 @@ def to_match_record(record: SyntheticRecord, *, parse_addresses: bool = True) ->
         )
         if value
     ]
-    phones = [p for p in (record.phone, record.phone2) if p]
+    phones = list(record.phones_e164) if stored else [p for p in (record.phone, record.phone2) if p]
     return prepare_record(
         record.record_id,
         full_name=record.full_name,
@@ -512,4 +531,5 @@ def to_match_record(record: SyntheticRecord, *, parse_addresses: bool = True) ->
         province_code=None if parse_addresses else record.province_code,
         ward_code=None if parse_addresses else record.ward_code,
         source=record.source,
+        phones_e164=stored,
     )
