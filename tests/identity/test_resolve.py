@@ -184,7 +184,7 @@ def test_block_keys_follow_the_customer(db: Session, actor: Actor) -> None:
     )
     run(db, actor, a)
     keys = set(db.scalars(select(IdentityBlockKey.key).where(IdentityBlockKey.profile_id == a.id)))
-    assert "phones=+84903999000" in keys
+    assert "own_phones=+84903999000" in keys
     assert any(k.startswith("given+birth_date=thao|1999-01-02") for k in keys)
     profiles.delete_profile(db, actor=actor, profile_id=a.id)
     run(db, actor, a)

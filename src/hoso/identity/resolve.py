@@ -37,6 +37,7 @@ from hoso.engine.matching import (
     clearly_different,
     decide,
     default_model,
+    mark_shared,
     merge_evidence,
     prepare_record,
     score_pair,
@@ -61,22 +62,33 @@ MATCH_FIELDS = frozenset(
 )
 
 
-def record_of(profile: Profile) -> MatchRecord:
-    """The match record of a stored customer (identifiers and addresses loaded)."""
+def record_of(profile: Profile, shared: Iterable[tuple[str, str]] = ()) -> MatchRecord:
+    """The match record of a stored customer (identifiers and addresses loaded).
+
+    ``shared`` are the workspace's shared identifiers among the customer's: a family phone
+    then scores as the household's, not the person's.
+    """
     identifiers = profile.identifiers
     address = next(iter(profile.addresses), None)
+    phones = [i.value for i in identifiers if i.kind == "phone"]
     return prepare_record(
         str(profile.id),
         full_name=profile.full_name or None,
         birth_date=profile.birth_date,
         gender=None if profile.gender == "unknown" else profile.gender,
-        phones=[i.value for i in identifiers if i.kind == "phone"],
+        phones=phones,
+        phones_e164=True,
+        shared_phones=[v for k, v in shared if k == "phone" and v in phones],
         emails=[i.value for i in identifiers if i.kind == "email"],
         identifiers=[(i.kind, i.value) for i in identifiers if i.kind in IDENTIFIER_KINDS],
         address=address.line if address else None,
         province_code=address.province_code if address else None,
         ward_code=address.ward_code if address else None,
     )
+
+
+def _identifiers_of(profile: Profile) -> list[tuple[str, str]]:
+    return [(i.kind, i.value) for i in profile.identifiers]
 
 
 def _json(value: Any) -> Any:
@@ -275,7 +287,8 @@ def resolve_profile(session: Session, matcher: Matcher, profile_id: UUID) -> Out
     if profile is None:
         session.execute(delete(IdentityBlockKey).where(IdentityBlockKey.profile_id == profile_id))
         return outcome
-    record = record_of(profile)
+    shared = _shared(session, workspace_id, _identifiers_of(profile))
+    record = record_of(profile, shared)
     keys = blocking_keys(record, matcher.model.match_settings)
     _store_keys(session, workspace_id, profile.id, keys)
     if not record.usable:
@@ -284,6 +297,9 @@ def resolve_profile(session: Session, matcher: Matcher, profile_id: UUID) -> Out
     outcome.candidates = len(candidates)
     if not candidates:
         return outcome
+    shared.update(
+        _shared(session, workspace_id, [k for c in candidates for k in _identifiers_of(c)])
+    )
     decided = {
         (row.profile_a, row.profile_b)
         for row in session.execute(
@@ -294,13 +310,12 @@ def resolve_profile(session: Session, matcher: Matcher, profile_id: UUID) -> Out
             )
         )
     }
-    shared = _shared(session, workspace_id, record.strong_identifiers())
     merges: list[tuple[float, Profile, PairScore, str]] = []
     for candidate in candidates:
         pair_key = (min(profile.id, candidate.id), max(profile.id, candidate.id))
         if pair_key in decided:
             continue
-        other = record_of(candidate)
+        other = record_of(candidate, shared)
         common = set(record.strong_identifiers()) & set(other.strong_identifiers())
         for kind, value in common:
             if (kind, value) in shared:
@@ -366,7 +381,8 @@ def explain(
 ) -> tuple[float, list[dict[str, Any]]]:
     """The match probability of two customers with the workspace's model, and why."""
     matcher = Matcher.load(session, workspace_id)
-    score = score_pair(matcher.model, record_of(left), record_of(right))
+    shared = _shared(session, workspace_id, _identifiers_of(left) + _identifiers_of(right))
+    score = score_pair(matcher.model, record_of(left, shared), record_of(right, shared))
     return score.probability, explanation_of(score)
 
 
@@ -414,6 +430,7 @@ def records(
                 birth_date=row.birth_date,
                 gender=None if row.gender == "unknown" else row.gender,
                 phones=[v for k, v in pairs if k == "phone"],
+                phones_e164=True,
                 emails=[v for k, v in pairs if k == "email"],
                 identifiers=[(k, v) for k, v in pairs if k in IDENTIFIER_KINDS],
                 address=row.line,
@@ -424,7 +441,7 @@ def records(
     return out
 
 
-def train(session: Session, *, workspace_id: UUID, limit: int = 200_000) -> MatchModel:
+def train(session: Session, *, workspace_id: UUID, limit: int = 100_000) -> MatchModel:
     """Train the workspace's model on (up to ``limit``) live customers and store it."""
     sample: list[MatchRecord] = []
     after: UUID | None = None
@@ -434,7 +451,12 @@ def train(session: Session, *, workspace_id: UUID, limit: int = 200_000) -> Matc
             break
         sample.extend(chunk)
         after = UUID(chunk[-1].record_id)
-    model = train_model(sample[:limit])
+    shared = session.execute(
+        select(IdentitySharedValue.kind, IdentitySharedValue.value).where(
+            IdentitySharedValue.workspace_id == workspace_id
+        )
+    ).all()
+    model = train_model(mark_shared(sample[:limit], [(k, v) for k, v in shared]))
     settings = service.get_settings(session, workspace_id=workspace_id)
     settings.model = model.to_dict()
     settings.model_trained_at = utcnow()
