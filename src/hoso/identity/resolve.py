@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, literal, select, tuple_
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -46,16 +46,15 @@ from hoso.engine.matching import (
 )
 from hoso.identity import service
 from hoso.identity.models import IdentityBlockKey, IdentityPair, IdentitySharedValue
-from hoso.profiles import queries as profile_queries
-from hoso.profiles.models import Profile, ProfileAddress, ProfileIdentifier
+from hoso.profiles.models import Profile, ProfileIdentifier
 
 log = logging.getLogger(__name__)
 
 # Candidates scored per customer; blocking keys are selective, so this only bounds the
 # pathological case (a junk value that slipped through).
 MAX_CANDIDATES = 200
-# An identifier on more live customers than this is shared whoever they are.
-MAX_PROFILES_PER_VALUE = 20
+# Customers read per blocking key: a key on this many says nothing (a shared hotline).
+BUCKET_LIMIT = 50
 # Customer fields whose change can change who a customer matches.
 MATCH_FIELDS = frozenset(
     {"full_name", "phones", "emails", "birth_date", "gender", "addresses", "external_ids"}
@@ -161,48 +160,71 @@ class Outcome:
 
 
 def _store_keys(session: Session, workspace_id: UUID, profile_id: UUID, keys: set[str]) -> None:
-    session.execute(delete(IdentityBlockKey).where(IdentityBlockKey.profile_id == profile_id))
-    if keys:
-        session.execute(
-            insert(IdentityBlockKey)
-            .values(
-                [{"workspace_id": workspace_id, "key": k, "profile_id": profile_id} for k in keys]
-            )
-            .on_conflict_do_nothing()
-        )
+    """Replace a customer's blocking keys (one statement: keys gone are deleted, new added)."""
+    session.execute(
+        text(
+            'WITH wanted AS (SELECT unnest(CAST(:keys AS text[])) COLLATE "C" AS key),'
+            " gone AS (DELETE FROM identity_block_key b WHERE b.profile_id = :pid"
+            " AND b.key NOT IN (SELECT key FROM wanted))"
+            " INSERT INTO identity_block_key (workspace_id, key, profile_id)"
+            " SELECT :ws, key, :pid FROM wanted ON CONFLICT DO NOTHING"
+        ),
+        {"keys": sorted(keys), "pid": profile_id, "ws": workspace_id},
+    )
 
 
 def _candidates(
     session: Session, workspace_id: UUID, profile_id: UUID, keys: set[str]
-) -> list[Profile]:
+) -> tuple[list[UUID], list[tuple[str, str]]]:
+    """Customers sharing a key, and the identifiers whose key is shared by too many.
+
+    Each key's bucket is read to ``BUCKET_LIMIT`` rows at most: a full bucket (a shop's
+    hotline typed on thousands of orders) tells nothing about who a customer is, so it is
+    skipped, and its phone or e-mail is reported to be marked shared.
+    """
     if not keys:
-        return []
+        return [], []
+    rows = session.execute(
+        text(
+            "SELECT k.key, b.profile_id FROM unnest(CAST(:keys AS text[])) AS k(key)"
+            " CROSS JOIN LATERAL (SELECT profile_id FROM identity_block_key"
+            ' WHERE workspace_id = :ws AND key = k.key COLLATE "C" AND profile_id <> :pid'
+            " LIMIT :cap) AS b"
+        ),
+        {"keys": sorted(keys), "ws": workspace_id, "pid": profile_id, "cap": BUCKET_LIMIT},
+    ).all()
+    buckets: dict[str, list[UUID]] = {}
+    for key, other in rows:
+        buckets.setdefault(key, []).append(other)
+    crowded = [k for k, members in buckets.items() if len(members) >= BUCKET_LIMIT]
     ids = list(
-        session.scalars(
-            select(IdentityBlockKey.profile_id)
-            .where(
-                IdentityBlockKey.workspace_id == workspace_id,
-                IdentityBlockKey.key.in_(keys),
-                IdentityBlockKey.profile_id != profile_id,
-            )
-            .distinct()
-            .limit(MAX_CANDIDATES)
+        dict.fromkeys(
+            m for k, members in sorted(buckets.items()) if k not in crowded for m in members
         )
-    )
-    return profile_queries.load_profiles(session, workspace_id=workspace_id, profile_ids=ids)
+    )[:MAX_CANDIDATES]
+    flagged = []
+    for key in crowded:
+        name, _, value = key.partition("=")
+        if name in {"own_phones", "phones"}:
+            flagged.append(("phone", value))
+        elif name == "emails":
+            flagged.append(("email", value))
+    return ids, flagged
 
 
 def _shared(
     session: Session, workspace_id: UUID, keys: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], SharedIdentifier]:
-    wanted = list(set(keys))
+    wanted = sorted(set(keys))
     if not wanted:
         return {}
-    rows = session.scalars(
-        select(IdentitySharedValue).where(
-            IdentitySharedValue.workspace_id == workspace_id,
-            tuple_(IdentitySharedValue.kind, IdentitySharedValue.value).in_(wanted),
-        )
+    rows = session.execute(
+        text(
+            "SELECT kind, value, reason, profiles FROM identity_shared_value"
+            " WHERE workspace_id = :ws AND (kind, value) IN"
+            " (SELECT * FROM unnest(CAST(:kinds AS text[]), CAST(:values AS text[])))"
+        ),
+        {"ws": workspace_id, "kinds": [k for k, _ in wanted], "values": [v for _, v in wanted]},
     )
     return {
         (r.kind, r.value): SharedIdentifier(r.kind, r.value, r.reason, r.profiles) for r in rows
@@ -210,19 +232,20 @@ def _shared(
 
 
 def _holders(session: Session, workspace_id: UUID, kind: str, value: str) -> int:
-    return (
-        session.scalar(
-            select(func.count(func.distinct(ProfileIdentifier.profile_id)))
-            .join(Profile, Profile.id == ProfileIdentifier.profile_id)
-            .where(
-                ProfileIdentifier.workspace_id == workspace_id,
-                ProfileIdentifier.kind == kind,
-                ProfileIdentifier.value == value,
-                Profile.deleted_at.is_(None),
-            )
+    """How many live customers hold a value (counted up to 1,000: it is shown, not used)."""
+    holders = (
+        select(ProfileIdentifier.profile_id)
+        .join(Profile, Profile.id == ProfileIdentifier.profile_id)
+        .where(
+            ProfileIdentifier.workspace_id == workspace_id,
+            ProfileIdentifier.kind == kind,
+            ProfileIdentifier.value == value,
+            Profile.deleted_at.is_(None),
         )
-        or 0
+        .limit(1000)
+        .subquery()
     )
+    return session.scalar(select(func.count()).select_from(holders)) or 0
 
 
 def _mark_shared(session: Session, workspace_id: UUID, kind: str, value: str, reason: str) -> None:
@@ -271,63 +294,72 @@ def _queue(
     return row[0] if row else first
 
 
-def resolve_profile(session: Session, matcher: Matcher, profile_id: UUID) -> Outcome:
-    """Match one customer against the workspace's others and act on what is found.
+@dataclass
+class Match:
+    """What matching one customer found: the pair to merge, if any (acted on separately)."""
 
-    Merges at most once (with the likeliest candidate allowed to merge); the survivor is
-    resolved again when its merge reaches the outbox, so a customer found in three places
-    ends as one. Pairs a person rejected, or a merge that was undone, are never merged or
-    proposed again.
+    outcome: Outcome
+    merge: tuple[UUID, UUID, float, PairScore, str] | None = None  # survivor, merged, p...
+
+
+def match_profile(session: Session, matcher: Matcher, profile_id: UUID) -> Match:
+    """Find who a customer may also be: store its keys, score candidates, queue reviews.
+
+    Works on match records built in SQL (no ORM objects): one query for the customer, one
+    for its candidates through the blocking keys (each key's bucket read to a bound; a key
+    shared by too many customers says nothing and is skipped), one for the shared values
+    and one for pairs already decided. Reviews and shared identifiers are written here; the
+    merge, if any, is left to :func:`act`.
     """
     outcome = Outcome(profile_id=profile_id)
+    found = Match(outcome)
     workspace_id = matcher.workspace_id
-    profile = profile_queries.load_profile(
-        session, workspace_id=workspace_id, profile_id=profile_id
-    )
-    if profile is None:
+    mine = records(session, workspace_id=workspace_id, ids=[profile_id])
+    if not mine:
         session.execute(delete(IdentityBlockKey).where(IdentityBlockKey.profile_id == profile_id))
-        return outcome
-    shared = _shared(session, workspace_id, _identifiers_of(profile))
-    record = record_of(profile, shared)
+        return found
+    shared = _shared(session, workspace_id, mine[0].strong_identifiers())
+    record = mark_shared(mine, shared)[0]
     keys = blocking_keys(record, matcher.model.match_settings)
-    _store_keys(session, workspace_id, profile.id, keys)
+    _store_keys(session, workspace_id, profile_id, keys)
     if not record.usable:
-        return outcome
-    candidates = _candidates(session, workspace_id, profile.id, keys)
-    outcome.candidates = len(candidates)
-    if not candidates:
-        return outcome
+        return found
+    candidate_ids, crowded = _candidates(session, workspace_id, profile_id, keys)
+    for kind, value in crowded:
+        if (kind, value) not in shared:
+            _mark_shared(session, workspace_id, kind, value, "too_many")
+            shared[(kind, value)] = SharedIdentifier(kind, value, "too_many", BUCKET_LIMIT)
+            outcome.shared.append((kind, value))
+    outcome.candidates = len(candidate_ids)
+    if not candidate_ids:
+        return found
+    others = records(session, workspace_id=workspace_id, ids=candidate_ids)
     shared.update(
-        _shared(session, workspace_id, [k for c in candidates for k in _identifiers_of(c)])
+        _shared(session, workspace_id, [k for o in others for k in o.strong_identifiers()])
     )
+    record = mark_shared([record], shared)[0]
+    others = mark_shared(others, shared)
     decided = {
         (row.profile_a, row.profile_b)
         for row in session.execute(
             select(IdentityPair.profile_a, IdentityPair.profile_b).where(
                 IdentityPair.workspace_id == workspace_id,
                 IdentityPair.status.in_(("rejected", "merged")),
-                (IdentityPair.profile_a == profile.id) | (IdentityPair.profile_b == profile.id),
+                (IdentityPair.profile_a == profile_id) | (IdentityPair.profile_b == profile_id),
             )
         )
     }
-    merges: list[tuple[float, Profile, PairScore, str]] = []
-    for candidate in candidates:
-        pair_key = (min(profile.id, candidate.id), max(profile.id, candidate.id))
-        if pair_key in decided:
+    merges: list[tuple[float, UUID, PairScore, str]] = []
+    for other in others:
+        other_id = UUID(other.record_id)
+        if (min(profile_id, other_id), max(profile_id, other_id)) in decided:
             continue
-        other = record_of(candidate, shared)
         common = set(record.strong_identifiers()) & set(other.strong_identifiers())
         for kind, value in common:
-            if (kind, value) in shared:
+            if (kind, value) in shared or not clearly_different(record, other):
                 continue
-            if clearly_different(record, other):
-                reason = "distinct_people"
-            elif _holders(session, workspace_id, kind, value) > MAX_PROFILES_PER_VALUE:
-                reason = "too_many"
-            else:
-                continue
-            _mark_shared(session, workspace_id, kind, value, reason)
-            shared[(kind, value)] = SharedIdentifier(kind, value, reason, 2)
+            _mark_shared(session, workspace_id, kind, value, "distinct_people")
+            shared[(kind, value)] = SharedIdentifier(kind, value, "distinct_people", 2)
             outcome.shared.append((kind, value))
         score = score_pair(matcher.model, record, other)
         decision = decide(score.probability, matcher.thresholds)
@@ -340,19 +372,35 @@ def resolve_profile(session: Session, matcher: Matcher, profile_id: UUID) -> Out
         if within_kind_limits(union) is not None:
             evidence = None  # e.g. two different Zalo ids: a person must look
         if decision is Decision.MERGE and evidence is not None and matcher.auto_merge:
-            merges.append((score.probability, candidate, score, evidence))
+            merges.append((score.probability, other_id, score, evidence))
         else:
             outcome.reviews.append(
-                _queue(session, workspace_id, profile.id, candidate.id, score, evidence)
+                _queue(session, workspace_id, profile_id, other_id, score, evidence)
             )
     if merges:
-        probability, candidate, score, evidence = max(merges, key=lambda m: (m[0], m[1].id))
-        survivor, merged = sorted((profile, candidate), key=lambda p: (p.created_at, p.id))
+        probability, other_id, score, evidence = max(merges, key=lambda m: (m[0], m[1]))
+        # The customer seen first survives: ids are time-ordered (UUIDv7).
+        survivor, merged = sorted((profile_id, other_id), key=_created_order(session))
+        found.merge = (survivor, merged, probability, score, evidence)
+    return found
+
+
+def _created_order(session: Session) -> Any:
+    def key(profile_id: UUID) -> tuple[Any, UUID]:
+        return (session.get_one(Profile, profile_id).created_at, profile_id)
+
+    return key
+
+
+def act(session: Session, matcher: Matcher, found: Match) -> Outcome:
+    """Carry out what :func:`match_profile` decided: the automatic merge, if any."""
+    if found.merge is not None:
+        survivor, merged, probability, score, evidence = found.merge
         service.merge_profiles(
             session,
-            actor=Actor.system(WorkspaceId(workspace_id), "identity"),
-            survivor_id=survivor.id,
-            merged_id=merged.id,
+            actor=Actor.system(WorkspaceId(matcher.workspace_id), "identity"),
+            survivor_id=survivor,
+            merged_id=merged,
             reason="automatic",
             method="model",
             rule=f"evidence:{evidence}",
@@ -360,8 +408,19 @@ def resolve_profile(session: Session, matcher: Matcher, profile_id: UUID) -> Out
             match_weight=score.match_weight,
             explanation=explanation_of(score),
         )
-        outcome.merged_with = candidate.id
-    return outcome
+        found.outcome.merged_with = merged if survivor == found.outcome.profile_id else survivor
+    return found.outcome
+
+
+def resolve_profile(session: Session, matcher: Matcher, profile_id: UUID) -> Outcome:
+    """Match one customer against the workspace's others and act on what is found.
+
+    Merges at most once (with the likeliest candidate allowed to merge); the survivor is
+    resolved again when its merge reaches the outbox, so a customer found in three places
+    ends as one. Pairs a person rejected, or a merge that was undone, are never merged or
+    proposed again.
+    """
+    return act(session, matcher, match_profile(session, matcher, profile_id))
 
 
 def resolve_profiles(
@@ -386,42 +445,43 @@ def explain(
     return score.probability, explanation_of(score)
 
 
+# Plain SQL: built once, no per-call statement construction (the real-time path reads a
+# handful of customers per call, where SQLAlchemy's expression building cost more than the
+# query itself).
+_RECORDS_SQL = (
+    "SELECT p.id, p.full_name, p.birth_date, p.gender,"
+    " (SELECT array_agg(i.kind || chr(31) || i.value) FROM profile_identifier i"
+    "  WHERE i.profile_id = p.id) AS identifiers,"
+    " a.line, a.province_code, a.ward_code"
+    " FROM profile p LEFT JOIN LATERAL (SELECT line, province_code, ward_code"
+    "  FROM profile_address WHERE profile_id = p.id ORDER BY id LIMIT 1) a ON TRUE"
+    " WHERE p.workspace_id = :ws AND p.deleted_at IS NULL AND {where}"
+    " ORDER BY p.id LIMIT :limit"
+)
+
+
 def records(
-    session: Session, *, workspace_id: UUID, after: UUID | None = None, limit: int = 5000
+    session: Session,
+    *,
+    workspace_id: UUID,
+    after: UUID | None = None,
+    limit: int = 5000,
+    ids: Sequence[UUID] | None = None,
 ) -> list[MatchRecord]:
-    """Match records of live customers in id order, straight from SQL (no ORM objects)."""
-    identifiers = (
-        select(func.array_agg(func.concat(ProfileIdentifier.kind, "\x1f", ProfileIdentifier.value)))
-        .where(ProfileIdentifier.profile_id == Profile.id)
-        .scalar_subquery()
-    )
-    address = (
-        select(ProfileAddress.line, ProfileAddress.province_code, ProfileAddress.ward_code)
-        .where(ProfileAddress.profile_id == Profile.id)
-        .order_by(ProfileAddress.id)
-        .limit(1)
-        .lateral()
-    )
-    query = (
-        select(
-            Profile.id,
-            Profile.full_name,
-            Profile.birth_date,
-            Profile.gender,
-            identifiers.label("identifiers"),
-            address.c.line,
-            address.c.province_code,
-            address.c.ward_code,
-        )
-        .outerjoin(address, literal(True))
-        .where(Profile.workspace_id == workspace_id, Profile.deleted_at.is_(None))
-        .order_by(Profile.id)
-        .limit(limit)
-    )
-    if after is not None:
-        query = query.where(Profile.id > after)
+    """Match records of live customers in id order, straight from SQL (no ORM objects).
+
+    ``ids`` picks the customers; otherwise the next ``limit`` after ``after``.
+    """
+    params: dict[str, Any] = {"ws": workspace_id, "limit": limit}
+    if ids is not None:
+        where, params["ids"] = "p.id = ANY(CAST(:ids AS uuid[]))", list(ids)
+    elif after is not None:
+        where, params["after"] = "p.id > :after", after
+    else:
+        where = "TRUE"
+    query = text(_RECORDS_SQL.format(where=where))
     out = []
-    for row in session.execute(query):
+    for row in session.execute(query, params):
         pairs = [tuple(item.split("\x1f", 1)) for item in row.identifiers or []]
         out.append(
             prepare_record(
