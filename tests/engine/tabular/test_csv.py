@@ -1,4 +1,3 @@
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -129,7 +128,6 @@ def test_200k_rows_stream_with_flat_memory(tmp_path: Path) -> None:
         for i in range(200_000):
             f.write(f'Nguyễn Thị Lan {i},09{i:08d},lan{i}@gmail.com,"{i} Lê Lợi, Quận 1"\r\n')
     assert path.stat().st_size > 12_000_000
-    started = time.perf_counter()
     tracemalloc.start()
     try:
         with open_table(path) as table:
@@ -147,4 +145,3 @@ def test_200k_rows_stream_with_flat_memory(tmp_path: Path) -> None:
     assert last.values[0] == "Nguyễn Thị Lan 199999"
     # The file is ~14 MB; streaming keeps the peak at a few hundred kilobytes.
     assert peak < 2_000_000, peak
-    assert time.perf_counter() - started < 20
