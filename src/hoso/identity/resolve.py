@@ -379,17 +379,18 @@ def match_profile(session: Session, matcher: Matcher, profile_id: UUID) -> Match
             )
     if merges:
         probability, other_id, score, evidence = max(merges, key=lambda m: (m[0], m[1]))
-        # The customer seen first survives: ids are time-ordered (UUIDv7).
-        survivor, merged = sorted((profile_id, other_id), key=_created_order(session))
+        survivor, merged = _first_seen(session, profile_id, other_id)
         found.merge = (survivor, merged, probability, score, evidence)
     return found
 
 
-def _created_order(session: Session) -> Any:
-    def key(profile_id: UUID) -> tuple[Any, UUID]:
-        return (session.get_one(Profile, profile_id).created_at, profile_id)
-
-    return key
+def _first_seen(session: Session, a: UUID, b: UUID) -> tuple[UUID, UUID]:
+    """The two customers, the one created first (it survives a merge) first."""
+    first = session.scalar(
+        text("SELECT id FROM profile WHERE id IN (:a, :b) ORDER BY created_at, id LIMIT 1"),
+        {"a": a, "b": b},
+    )
+    return (a, b) if first == a else (b, a)
 
 
 def act(session: Session, matcher: Matcher, found: Match) -> Outcome:
