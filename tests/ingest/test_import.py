@@ -229,7 +229,7 @@ def test_undo_restores_and_reports_conflicts(
     )
     result = ingest.undo_batch(db, actor=actor, batch_id=batch.id)
     assert (result.removed, result.restored) == (2, 1)
-    assert result.skipped == [{"row": 2, "field": "birth_date"}]
+    assert result.skipped == [{"row": 2, "field": "birth_date", "reason": "changed"}]
     db.expire_all()
     lan = db.get_one(Profile, existing.id)
     assert lan.occupation == "Sinh viên"
@@ -243,6 +243,46 @@ def test_undo_restores_and_reports_conflicts(
     assert [p.id for p in live_profiles(db)] == [existing.id]
     with pytest.raises(ImportNotUndoable):
         ingest.undo_batch(db, actor=actor, batch_id=batch.id)
+
+
+def test_undo_separates_a_created_customer_merged_since(
+    session_factory: sessionmaker[Session], db: Session, actor: Actor, tmp_path: Path
+) -> None:
+    from hoso.identity import service as identity
+    from hoso.identity.models import IdentityMerge
+
+    existing = profiles.create_profile(
+        db,
+        actor=actor,
+        data=ProfileCreate(full_name="Trần Văn Hùng", phones=["0912 000 111"], occupation="Thợ"),
+    )
+    db.commit()
+    # The sheet knows him by another phone: the import creates a second customer...
+    batch = run(session_factory, db, actor, write_csv(tmp_path / "kh.csv", ROWS[1:2]))
+    assert batch.created_count == 1
+    created = db.scalar(select(ImportRow.profile_id).where(ImportRow.batch_id == batch.id))
+    assert created is not None
+    # ...which someone then merges into the customer he already was.
+    merge = identity.merge_profiles(
+        db, actor=actor, survivor_id=existing.id, merged_id=created, reason="same man"
+    )
+    db.commit()
+    survivor = db.get_one(Profile, existing.id, populate_existing=True)
+    assert survivor.birth_date == date(1985, 8, 12)  # the sheet's value now on him
+
+    result = ingest.undo_batch(db, actor=actor, batch_id=batch.id)
+    db.commit()
+
+    assert (result.unmerged, result.removed) == (1, 1)
+    db.expire_all()
+    assert db.get_one(IdentityMerge, merge.id).status == "undone"
+    lan = db.get_one(Profile, existing.id)
+    assert (lan.birth_date, lan.occupation) == (None, "Thợ")
+    phones = db.scalars(
+        select(ProfileIdentifier.value).where(ProfileIdentifier.profile_id == existing.id)
+    ).all()
+    assert phones == ["+84912000111"]
+    assert [p.id for p in live_profiles(db)] == [existing.id]
 
 
 def test_xlsx_with_title_row_and_numeric_phones(

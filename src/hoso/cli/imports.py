@@ -239,7 +239,18 @@ def undo_import(
             f"Đã hoàn tác / undone: {result.removed} khách hàng gỡ bỏ / removed, "
             f"{result.restored} khôi phục / restored."
         )
+        if result.unmerged:
+            _say(
+                f"  {result.unmerged} lần gộp với khách hàng có sẵn đã được tách ra trước / "
+                "merges with existing customers undone first"
+            )
         for item in result.skipped:
+            if item.get("reason") == "deleted":
+                _say(
+                    f"  dòng / row {item['row']}: khách hàng đã bị xoá, bỏ qua "
+                    "/ the customer was deleted since, skipped"
+                )
+                continue
             _say(
                 f"  dòng / row {item['row']}: {item['field']} đã bị sửa sau khi nhập, giữ nguyên "
                 "/ changed since the import, kept"

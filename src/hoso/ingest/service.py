@@ -36,6 +36,8 @@ from hoso.engine.tabular import (
     open_table,
     suggest_mapping,
 )
+from hoso.identity import service as identity
+from hoso.identity.models import IdentityMerge
 from hoso.ingest.bulk import (
     OUTCOMES,
     STANDARD_ATTRIBUTES,
@@ -507,6 +509,7 @@ class UndoResult:
     removed: int
     restored: int
     skipped: list[dict[str, Any]]
+    unmerged: int = 0
 
 
 def undo_batch(session: Session, *, actor: Actor, batch_id: UUID) -> UndoResult:
@@ -526,6 +529,7 @@ def undo_batch(session: Session, *, actor: Actor, batch_id: UUID) -> UndoResult:
     if batch.status != "committed":
         raise ImportNotUndoable(batch_id=str(batch_id), status=batch.status)
     skipped: list[dict[str, Any]] = []
+    unmerged = _unmerge_created(session, actor=actor, batch=batch)
     # Customers the import created go to the trash together, a chunk at a time; the later
     # rows of the same file that updated them need no restoring.
     removed = 0
@@ -568,13 +572,20 @@ def undo_batch(session: Session, *, actor: Actor, batch_id: UUID) -> UndoResult:
     for row in rows:
         if row.profile_id is None:
             continue
-        profile = profile_queries.load_profile(
+        # A customer merged since the import carries its fields in the survivor.
+        live = profiles.live_profile_id(
             session, workspace_id=batch.workspace_id, profile_id=row.profile_id
         )
+        profile = (
+            profile_queries.load_profile(session, workspace_id=batch.workspace_id, profile_id=live)
+            if live is not None
+            else None
+        )
         if profile is None:
+            skipped.append({"row": row.row_number, "field": "*", "reason": "deleted"})
             continue
         restore, conflicts = _restore_payload(profile, row)
-        skipped.extend({"row": row.row_number, "field": f} for f in conflicts)
+        skipped.extend({"row": row.row_number, "field": f, "reason": "changed"} for f in conflicts)
         if restore:
             profiles.update_profile(
                 session,
@@ -602,11 +613,49 @@ def undo_batch(session: Session, *, actor: Actor, batch_id: UUID) -> UndoResult:
         "import.undone",
         subject_type="import",
         subject_id=batch.id,
-        after={"removed": removed, "restored": restored, "skipped": len(skipped)},
+        after={
+            "removed": removed,
+            "restored": restored,
+            "skipped": len(skipped),
+            "unmerged": unmerged,
+        },
     )
     outbox.emit(session, actor.workspace_id, "import.undone", batch_id=batch.id)
     session.flush()
-    return UndoResult(removed=removed, restored=restored, skipped=skipped)
+    return UndoResult(removed=removed, restored=restored, skipped=skipped, unmerged=unmerged)
+
+
+def _unmerge_created(session: Session, *, actor: Actor, batch: ImportBatch) -> int:
+    """Undo the merges that joined a customer this import created with one it did not.
+
+    Without this, trashing the created customers would miss those merged into an existing
+    customer since, and the import's values would stay on the survivor. Each merge is undone
+    (latest first) exactly as a person would from the merge history, so the existing
+    customer gets back what it was; then the created customer is trashed with the others.
+    Merges between two customers the import created need nothing: the survivor is trashed.
+    """
+    created = select(ImportRow.profile_id).where(
+        ImportRow.batch_id == batch.id,
+        ImportRow.outcome == "created",
+        ImportRow.profile_id.is_not(None),
+    )
+    merges = session.execute(
+        select(IdentityMerge.id)
+        .where(
+            IdentityMerge.workspace_id == batch.workspace_id,
+            IdentityMerge.status == "active",
+            IdentityMerge.merged_id.in_(created) | IdentityMerge.survivor_id.in_(created),
+            ~(IdentityMerge.merged_id.in_(created) & IdentityMerge.survivor_id.in_(created)),
+        )
+        .order_by(IdentityMerge.created_at.desc(), IdentityMerge.id.desc())
+    ).scalars()
+    count = 0
+    for merge_id in list(merges):
+        identity.unmerge(
+            session, actor=actor, merge_id=merge_id, reason=f"import undone: {batch.file_name}"
+        )
+        count += 1
+    return count
 
 
 def _address_payload(address: Any) -> dict[str, Any]:

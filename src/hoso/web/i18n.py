@@ -301,7 +301,12 @@ UI: dict[str, dict[Locale, str]] = {
         "vi": "Gỡ các khách hàng mà lần nhập này đã tạo và khôi phục các trường nó đã sửa?",
         "en": "Remove the customers this import created and restore the fields it changed?",
     },
-    "import_undone_flash": {"vi": "Đã hoàn tác lần nhập.", "en": "The import was undone."},
+    "import_undone_flash": {
+        "vi": "Đã hoàn tác lần nhập: gỡ {removed} khách hàng, khôi phục {restored}, tách"
+        " {unmerged} lần gộp; {skipped} giá trị đã bị sửa sau khi nhập được giữ nguyên.",
+        "en": "The import was undone: {removed} customers removed, {restored} restored,"
+        " {unmerged} merges undone; {skipped} values changed since the import were kept.",
+    },
     "target_full_name": {"vi": "Họ và tên", "en": "Full name"},
     "target_family_name": {"vi": "Họ", "en": "Family name"},
     "target_given_name": {"vi": "Tên", "en": "Given name"},

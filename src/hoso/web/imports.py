@@ -243,10 +243,12 @@ def undo(
 ) -> Response:
     del form  # the dependency checked its CSRF token
     result = ingest.undo_batch(db, actor=actor, batch_id=batch_id)
-    flash(request, "import_undone_flash")
-    request.session["undo_summary"] = {
-        "removed": result.removed,
-        "restored": result.restored,
-        "skipped": len(result.skipped),
-    }
+    flash(
+        request,
+        "import_undone_flash",
+        removed=result.removed,
+        restored=result.restored,
+        unmerged=result.unmerged,
+        skipped=len(result.skipped),
+    )
     return RedirectResponse(f"/imports/{batch_id}", status_code=303)
