@@ -130,29 +130,92 @@ def test_namesakes_with_different_phones_and_birth_dates_stay_two(
     assert pending == []  # not even worth a look
 
 
-def test_a_name_alone_goes_to_review_not_merge(db: Session, actor: Actor) -> None:
+HOUSE = {"line": "12 Lê Lợi", "ward": "Phường Sài Gòn", "province": "TP HCM"}
+HOUSE_UNACCENTED = {"line": "So 12 duong Le Loi", "ward": "Phuong Sai Gon", "province": "HCM"}
+
+
+def test_the_same_full_name_at_the_same_house_merges(db: Session, actor: Actor) -> None:
     first = create(
-        db,
-        actor,
-        full_name="Phạm Ngọc Bảo Trâm",
-        phones=["0903 555 111"],
-        addresses=[{"line": "12 Lê Lợi", "ward": "Phường Sài Gòn", "province": "TP HCM"}],
+        db, actor, full_name="Phạm Ngọc Bảo Trâm", phones=["0903 555 111"], addresses=[HOUSE]
     )
     second = create(
         db,
         actor,
         full_name="Pham Ngoc Bao Tram",
         emails=["tram@x.vn"],
-        addresses=[{"line": "12 Le Loi", "ward": "Phuong Sai Gon", "province": "HCM"}],
+        addresses=[HOUSE_UNACCENTED],
+    )
+    outcome = run(db, actor, first, second)[1]
+    assert outcome.merged_with == first.id
+    merge = db.scalars(select(IdentityMerge).where(IdentityMerge.survivor_id == first.id)).one()
+    assert merge.rule == "evidence:full_name_and_street"
+    address = next(c for c in merge.explanation if c["comparison"] == "address")
+    assert address["level"] == "street"
+
+
+def test_the_same_name_at_the_same_house_with_other_phones_goes_to_review(
+    db: Session, actor: Actor
+) -> None:
+    first = create(
+        db, actor, full_name="Phạm Ngọc Bảo Trâm", phones=["0903 555 111"], addresses=[HOUSE]
+    )
+    second = create(
+        db,
+        actor,
+        full_name="Pham Ngoc Bao Tram",
+        phones=["0988 444 222"],
+        addresses=[HOUSE_UNACCENTED],
     )
     outcome = run(db, actor, first, second)[1]
     assert outcome.merged_with is None
     assert live(db, first) == first.id
-    assert outcome.reviews, "same full name in the same ward: a person should look"
+    assert outcome.reviews, "the same full name at one house: a person should look"
     pair = db.get_one(IdentityPair, outcome.reviews[0])
     assert pair.status == "pending"
+    assert pair.rule == "full_name_and_street"
     assert 0.8 <= pair.probability < 0.99
     assert any(c["comparison"] == "address" and c["agrees"] for c in pair.explanation)
+
+
+def test_namesakes_at_other_houses_of_one_ward_stay_two(db: Session, actor: Actor) -> None:
+    first = create(
+        db, actor, full_name="Nguyễn Văn Hùng", phones=["0903 555 111"], addresses=[HOUSE]
+    )
+    other = {"line": "48 Lê Lợi", "ward": "Phường Sài Gòn", "province": "TP HCM"}
+    second = create(db, actor, full_name="Nguyễn Văn Hùng", emails=["hung@x.vn"], addresses=[other])
+    outcome = run(db, actor, first, second)[1]
+    assert outcome.merged_with is None
+    assert live(db, second) == second.id
+    assert outcome.reviews == []
+
+
+def test_a_house_on_too_many_customers_counts_for_nothing(
+    db: Session, actor: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shop typing its own address on walk-in orders: namesakes there stay two."""
+    monkeypatch.setattr(resolve, "ADDRESS_LIMIT", 3)
+    walk_ins = [
+        create(db, actor, full_name=name, phones=[phone], addresses=[HOUSE])
+        for name, phone in (
+            ("Trần Thị Mai", "0903 000 001"),
+            ("Lê Văn Tám", "0903 000 002"),
+            ("Võ Thị Sáu", "0903 000 003"),
+        )
+    ]
+    run(db, actor, *walk_ins)
+    first = create(
+        db, actor, full_name="Nguyễn Văn Hùng", phones=["0903 555 111"], addresses=[HOUSE]
+    )
+    second = create(db, actor, full_name="Nguyễn Văn Hùng", emails=["hung@x.vn"], addresses=[HOUSE])
+    outcomes = run(db, actor, first, second)
+    assert outcomes[1].merged_with is None
+    assert live(db, second) == second.id
+    shared = db.scalars(
+        select(IdentitySharedValue).where(IdentitySharedValue.kind == "address")
+    ).all()
+    assert [(s.value, s.reason) for s in shared] == [(shared[0].value, "too_many")]
+    assert shared[0].value.endswith("|12 le loi")
+    assert shared[0].profiles >= 4
 
 
 def test_an_undone_merge_is_never_redone(db: Session, actor: Actor) -> None:

@@ -278,10 +278,11 @@ ERRORS: dict[str, dict[Locale, str]] = {
         "en": "{count} records have neither a name nor an identifier and were kept apart.",
     },
     "match_shared_identifiers": {
-        "vi": "{count} số điện thoại/email/mã dùng chung cho nhiều người (điện thoại gia "
-        "đình, số của cửa hàng…): chúng không bao giờ tự gộp hồ sơ.",
-        "en": "{count} phones/e-mails/ids are shared by several people (a family phone, "
-        "the shop's own number...): they never merge anyone on their own.",
+        "vi": "{count} số điện thoại/email/mã/địa chỉ nhà dùng chung cho nhiều người (điện "
+        "thoại gia đình, số hoặc địa chỉ của cửa hàng…): chúng không bao giờ tự gộp hồ sơ.",
+        "en": "{count} phones/e-mails/ids/house addresses are shared by several people (a "
+        "family phone, the shop's own number or address...): they never merge anyone on "
+        "their own.",
     },
     "match_giant_cluster_refused": {
         "vi": "Đã từ chối {refused_merges} lần gộp vì nhóm sẽ vượt {max_cluster_size} bản "

@@ -28,6 +28,7 @@ from hoso.core.types import WorkspaceId
 from hoso.engine.matching import (
     IDENTIFIER_KINDS,
     Decision,
+    GuardPolicy,
     MatchModel,
     MatchRecord,
     PairScore,
@@ -55,6 +56,9 @@ log = logging.getLogger(__name__)
 MAX_CANDIDATES = 200
 # Customers read per blocking key: a key on this many says nothing (a shared hotline).
 BUCKET_LIMIT = 50
+# Customers at one house beyond which it is no household's (a shop's own address typed on
+# walk-in orders): its street line no longer counts, as in batch.
+ADDRESS_LIMIT = GuardPolicy().max_records_per_address
 # Customer fields whose change can change who a customer matches.
 MATCH_FIELDS = frozenset(
     {"full_name", "phones", "emails", "birth_date", "gender", "addresses", "external_ids"}
@@ -248,8 +252,16 @@ def _holders(session: Session, workspace_id: UUID, kind: str, value: str) -> int
     return session.scalar(select(func.count()).select_from(holders)) or 0
 
 
-def _mark_shared(session: Session, workspace_id: UUID, kind: str, value: str, reason: str) -> None:
-    holders = _holders(session, workspace_id, kind, value)
+def _mark_shared(
+    session: Session,
+    workspace_id: UUID,
+    kind: str,
+    value: str,
+    reason: str,
+    holders: int | None = None,
+) -> None:
+    if holders is None:
+        holders = _holders(session, workspace_id, kind, value)
     session.execute(
         insert(IdentitySharedValue)
         .values(workspace_id=workspace_id, kind=kind, value=value, reason=reason, profiles=holders)
@@ -318,10 +330,18 @@ def match_profile(session: Session, matcher: Matcher, profile_id: UUID) -> Match
     if not mine:
         session.execute(delete(IdentityBlockKey).where(IdentityBlockKey.profile_id == profile_id))
         return found
-    shared = _shared(session, workspace_id, mine[0].strong_identifiers())
+    house = mine[0].address_key
+    shared = _shared(session, workspace_id, [*mine[0].strong_identifiers(), *_some(house)])
+    if house is not None and house not in shared:
+        living = _living_at(session, workspace_id, profile_id, house)
+        if living >= ADDRESS_LIMIT:  # a shop's or an office's address, not a household's
+            _mark_shared(session, workspace_id, *house, "too_many", holders=living + 1)
+            shared[house] = SharedIdentifier(*house, "too_many", living + 1)
+            outcome.shared.append(house)
     record = mark_shared(mine, shared)[0]
     keys = blocking_keys(record, matcher.model.match_settings)
-    _store_keys(session, workspace_id, profile_id, keys)
+    # The house is stored to count who lives there, never to look candidates up by.
+    _store_keys(session, workspace_id, profile_id, keys | {_house_key(h) for h in _some(house)})
     if not record.usable:
         return found
     candidate_ids, crowded = _candidates(session, workspace_id, profile_id, keys)
@@ -391,6 +411,35 @@ def _first_seen(session: Session, a: UUID, b: UUID) -> tuple[UUID, UUID]:
         {"a": a, "b": b},
     )
     return (a, b) if first == a else (b, a)
+
+
+def _some(value: tuple[str, str] | None) -> list[tuple[str, str]]:
+    return [] if value is None else [value]
+
+
+def _house_key(house: tuple[str, str]) -> str:
+    """The stored key of a house (``address=<ward>|<street>``): counted, never looked up."""
+    return f"{house[0]}={house[1]}"
+
+
+def _living_at(
+    session: Session, workspace_id: UUID, profile_id: UUID, house: tuple[str, str]
+) -> int:
+    """How many other customers' stored keys name a house (counted up to ``ADDRESS_LIMIT``).
+
+    One indexed probe of ``identity_block_key`` per resolved customer with a house.
+    """
+    return int(
+        session.scalar(
+            text(
+                "SELECT count(*) FROM (SELECT 1 FROM identity_block_key"
+                ' WHERE workspace_id = :ws AND key = :key COLLATE "C" AND profile_id <> :pid'
+                " LIMIT :cap) AS k"
+            ),
+            {"ws": workspace_id, "key": _house_key(house), "pid": profile_id, "cap": ADDRESS_LIMIT},
+        )
+        or 0
+    )
 
 
 def act(session: Session, matcher: Matcher, found: Match) -> Outcome:

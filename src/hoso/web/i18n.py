@@ -523,6 +523,7 @@ UI: dict[str, dict[Locale, str]] = {
     "shared_reason_blocked": {"vi": "bị chặn", "en": "blocked"},
     "identifier_phone": {"vi": "Số điện thoại", "en": "Phone"},
     "identifier_email": {"vi": "Email", "en": "Email"},
+    "identifier_address": {"vi": "Địa chỉ nhà", "en": "House address"},
     # --- end of identity resolution ---
     # --- event collection (issue #5) ---
     "nav_events": {"vi": "Sự kiện", "en": "Events"},

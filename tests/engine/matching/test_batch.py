@@ -28,6 +28,28 @@ def _clusters(records: list[MatchRecord], **kwargs: object) -> list[set[str]]:
 
 
 @pytest.mark.parametrize("backend", ["python", "duckdb"])
+def test_a_household_at_one_house(backend: str) -> None:
+    """The father's counter record without a phone joins him; nobody else does."""
+    house = "45 Trần Hưng Đạo, Phường Cửa Nam, Hà Nội"
+    records = [
+        prepare_record("father", full_name="Nguyễn Văn Hùng", phones=["0912 000 111"],
+                       birth_date="12/05/1965", address=house),
+        prepare_record("counter", full_name="NGUYEN VAN HUNG", address="45 Tran Hung Dao, "
+                       "Cua Nam, Ha Noi"),
+        prepare_record("mother", full_name="Trần Thị Hoa", phones=["0912 000 111"],
+                       birth_date="03/02/1968", address=house),
+        prepare_record("son", full_name="Nguyễn Văn Nam", phones=["0912000111"], address=house),
+        prepare_record("namesake", full_name="Nguyễn Văn Hùng", phones=["0988 222 333"],
+                       address="47 Trần Hưng Đạo, Phường Cửa Nam, Hà Nội"),
+    ]  # fmt: skip
+    result = resolve_batch(records, backend=backend)
+    clusters = sorted((set(ids) for ids in result.clusters.values()), key=sorted)
+    assert clusters == [{"counter", "father"}, {"mother"}, {"namesake"}, {"son"}]
+    counter = next(a for a in result.assignments if a.record_id == "counter")
+    assert counter.evidence == "full_name_and_street"
+
+
+@pytest.mark.parametrize("backend", ["python", "duckdb"])
 def test_the_quality_bars(
     backend: str,
     lan_trio: list[MatchRecord],

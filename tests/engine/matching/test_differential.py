@@ -39,7 +39,12 @@ RECORDS = [
     prepare_record("x16", full_name="Cúc", phones=["0911000888"], birth_date="01/01/1990"),
     prepare_record("x17", full_name="Kim", phones=["0911000999"], gender="Nam"),
     prepare_record("x18", full_name="Kim", phones=["0911000999"], gender="Nữ"),
-]
+    # Same ward, a house number on one side only (the generator writes whole addresses).
+    prepare_record("x19", full_name="Loan", phones=["0911001000"], address="12 Lê Lợi",
+                   province_code="79", ward_code="26743"),
+    prepare_record("x20", full_name="Loan", phones=["0911001000"], address="Lê Lợi",
+                   province_code="79", ward_code="26743"),
+]  # fmt: skip
 # Phones used by clearly different people are marked shared, as resolve_batch does.
 ROWS = [to_row(r) for r in mark_shared(RECORDS, find_shared_identifiers(RECORDS))]
 

@@ -83,6 +83,44 @@ def test_address_gives_2025_codes() -> None:
     assert (known.province, known.ward) == ("01", "00004")
 
 
+def test_the_street_line_is_kept_when_it_names_a_house() -> None:
+    parsed = prepare_record("1", address="Số 12 đường Lê Lợi, Phường Bến Nghé, Quận 1, TP.HCM")
+    assert (parsed.ward, parsed.street) == ("26740", "12 le loi")
+    assert parsed.address_key == ("address", "26740|12 le loi")
+    # Stored values: the codes are known and the address is the street line alone.
+    stored = prepare_record("2", address="12 Le Loi", province_code="79", ward_code="26740")
+    assert stored.street == "12 le loi"
+    assert to_row(stored)["street"] == "12 le loi"
+    # No house: the province alone, a street without a number, a hamlet.
+    assert prepare_record("3", address="Thành phố Hà Nội").street is None
+    assert prepare_record("4", address="Lê Lợi, Phường Bến Nghé, TP.HCM").street is None
+    assert prepare_record("5", address="Thôn 3, Xã Xuân Quế, Đồng Nai").address_key is None
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [
+        ("12 Lê Lợi", "12 le loi"),
+        ("Số 12, Đường Lê Lợi", "12 le loi"),
+        ("SN 12 LE LOI", "12 le loi"),
+        ("Hẻm 45/2 Nguyễn Trãi", "hem 45 2 nguyen trai"),
+        ("Ngõ 5 Phố Huế", "ngo 5 pho hue"),
+        ("Phòng 1203, Chung cư Hoàng Anh", "phong 1203 chung cu hoang anh"),
+        ("Số 5, Thôn 3", "5 thon 3"),
+        ("Thôn 3", None),
+        ("Tổ 5, Khu phố 2", None),
+        ("Ấp 4", None),
+        ("Km 12, Quốc lộ 1A", None),
+        ("Lê Lợi", None),
+        ("12", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_street_key(line: str | None, key: str | None) -> None:
+    assert record_module.street_key(line) == key
+
+
 def test_organisations_are_not_people() -> None:
     record = prepare_record("1", full_name="Công ty TNHH Hoa Mai", phones=["0903123456"])
     assert record.name_words == ()

@@ -12,7 +12,11 @@ For :data:`~hoso.engine.matching.settings.VIETNAMESE` the keys are:
 * ``emails=lan@gmail.com``: each e-mail match key;
 * ``ids=external_id:kh001``: each other identifier;
 * ``given+birth_date=lan|1990-05-02``: given name and full birth date;
+* ``name_sorted+birth_date=lan nguyen thi|1990-05-02``: all name words (any order) and
+  full birth date (a name written in Western order has another given name);
 * ``name_sorted+ward=lan nguyen thi|26740``: all name words (any order) and 2025 ward;
+* ``given+ward+street=lan|26740|12 le loi``: given name at a house (a middle name left out
+  on one side);
 * ``given+phone_blocks=lan|+84903___456``: given name and a phone with one of its three
   last blocks of three digits masked (three per phone: finds one-digit typos).
 """

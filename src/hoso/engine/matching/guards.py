@@ -8,12 +8,14 @@ Learned from Segment's and PostHog's identity rules and from Vietnamese shops:
   shop's own number typed on every order) is *shared*: it never merges on its own;
 * per-kind limits: a customer has at most one Zalo id, one user id...; a merge that would
   exceed a limit is refused;
+* a house (street line and ward) carried by too many records is no household's (a shop's
+  own address typed on walk-in orders): its street line is left out like a shared phone;
 * a name alone never merges anyone, and a shared identifier alone never does either.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
@@ -44,6 +46,9 @@ DEFAULT_KIND_LIMITS: Final[Mapping[str, int]] = {
 # Records carrying one identifier beyond which it is shared whoever they are (a shop's
 # hotline typed on every order): compared per kind.
 _MAX_RECORDS_PER_VALUE: Final = 200
+# Records at one house beyond which it is no household's (a shop's, an office's, a
+# dormitory's): a family of five with several records each stays below.
+_MAX_RECORDS_PER_ADDRESS: Final = 30
 _MAX_SIGNATURES: Final = 40
 _MIN_TYPO_LENGTH: Final = 4
 _YEAR_SLACK: Final = 1
@@ -56,12 +61,15 @@ class GuardPolicy:
     Attributes:
         kind_limits: Max distinct values of a kind in one cluster.
         max_records_per_value: An identifier on more records than this is shared.
+        max_records_per_address: A house (ward and street line) on more records than
+            this is shared: its street line no longer counts.
         max_cluster_size: A cluster may not grow beyond this many records; larger ones
             are refused and reported (a junk value slipped through).
     """
 
     kind_limits: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_KIND_LIMITS))
     max_records_per_value: int = _MAX_RECORDS_PER_VALUE
+    max_records_per_address: int = _MAX_RECORDS_PER_ADDRESS
     max_cluster_size: int = 100
 
 
@@ -70,7 +78,8 @@ class SharedIdentifier:
     """An identifier that several distinct people use.
 
     Attributes:
-        kind: ``phone``, ``email``, ``external_id``...
+        kind: ``phone``, ``email``, ``external_id``... or ``address`` (a house, see
+            :attr:`~hoso.engine.matching.record.MatchRecord.address_key`).
         value: The normalised value.
         reason: ``different_people`` (two records on it are clearly not one person) or
             ``too_many_records``.
@@ -131,7 +140,9 @@ def find_shared_identifiers(
     """Find the identifiers used by several distinct people in a batch.
 
     An identifier is shared when two records carrying it are :func:`clearly_different`,
-    or when more than ``policy.max_records_per_value`` records carry it.
+    or when more than ``policy.max_records_per_value`` records carry it. A house
+    (``address``) is shared only when more than ``policy.max_records_per_address`` records
+    carry it: a household's members are clearly different people by nature.
 
     Args:
         records: The batch.
@@ -142,10 +153,17 @@ def find_shared_identifiers(
     """
     policy = policy or GuardPolicy()
     groups: dict[tuple[str, str], list[MatchRecord]] = defaultdict(list)
+    houses: Counter[tuple[str, str]] = Counter()
     for record in records:
         for key in record.strong_identifiers():
             groups[key].append(record)
+        house = record.address_key
+        if house is not None:
+            houses[house] += 1
     shared: dict[tuple[str, str], SharedIdentifier] = {}
+    for key, count in houses.items():
+        if count > policy.max_records_per_address:
+            shared[key] = SharedIdentifier(*key, "too_many_records", count)
     for key, group in groups.items():
         if len(group) < 2:
             continue
@@ -181,7 +199,9 @@ def merge_evidence(
 ) -> str | None:
     """Why a pair may merge automatically, or ``None`` when it may at most be reviewed.
 
-    A pair may merge when it has one of:
+    "The same full name" below is the same family, middle and given names, or the same
+    three or more name words in another order ("Lan Nguyễn Thị"). A pair may merge when it
+    has one of:
 
     * ``identifier``: a phone, e-mail or other identifier in common that is not shared;
     * ``phone_typo``: phones one digit apart with the same given name (or the same name
@@ -189,12 +209,24 @@ def merge_evidence(
     * ``shared_identifier_and_name``: a shared identifier in common, the same given name,
       and the same birth date (or the same family name, no middle name contradicting, and
       no birth date contradicting: missing, or the same year);
-    * ``name_birth_ward``: the same given name, birth date and ward;
-    * ``full_name_and_birth_date``: the same family, middle and given names and the same
-      full birth date (the probability must still reach the merge threshold, which term
-      frequencies make hard for the commonest names in a large workspace).
+    * ``name_birth_ward``: the same given name, birth date (or the same with day and
+      month swapped) and ward (whatever the house);
+    * ``full_name_and_birth_date``: the same full name and the same full birth date (or
+      the same with day and month swapped);
+    * ``full_name_and_street``: the same full name (or the same family and given names
+      with a middle name missing on one side: "Nguyễn Hùng" and "Nguyễn Văn Hùng") at the
+      same house (the same house number and street in the same ward), no birth date
+      known on one side or the same, and no different gender. Members of one household
+      have different given names (Vietnamese families do not give a child a parent's or
+      a sibling's name), so the same name at the same house is one person; namesakes live
+      at other houses. A house on too many records (a shop's own address) does not
+      count. A middle name missing is not enough with a birth date alone: a generated
+      file of 36,000 records already holds a "Nguyễn Phương" born on the day another
+      "Nguyễn Thị Phương" was.
 
-    A name alone, or a shared identifier alone, is never enough.
+    The probability must still reach the merge threshold (term frequencies make that
+    harder for the commonest names). A name alone, or a shared identifier alone, is never
+    enough, and a ward is too large to stand for a house.
 
     Args:
         levels: Comparison name -> level key reached (:meth:`PairScore.levels`).
@@ -209,7 +241,8 @@ def merge_evidence(
     common = _common_identifiers(left, right)
     if any(key not in shared for key in common):
         return "identifier"
-    same_given = levels.get("given_name") in {"exact", "reordered"}
+    given = levels.get("given_name")
+    same_given = given in {"exact", "reordered"}
     birth = levels.get("birth_date")
     birth_agrees = birth in {"exact", "swap"}
     birth_ok = birth in {"exact", "swap", "null", "year", "year_close"}
@@ -218,10 +251,22 @@ def merge_evidence(
     family = levels.get("family_name") in {"family_middle", "middle_missing"}
     if common and same_given and (birth_agrees or (family and birth in {"null", "year"})):
         return "shared_identifier_and_name"
-    if same_given and birth_agrees and levels.get("address") == "ward":
+    address = levels.get("address")
+    if same_given and birth_agrees and address in {"street", "other_street", "ward"}:
         return "name_birth_ward"
-    if same_given and birth == "exact" and levels.get("family_name") == "family_middle":
+    # Reordered: every name word the same; three or more, so a middle name is among them.
+    full_name = (given == "exact" and levels.get("family_name") == "family_middle") or (
+        given == "reordered" and min(len(left.name_words), len(right.name_words)) >= 3
+    )
+    if full_name and birth_agrees:
         return "full_name_and_birth_date"
+    if (
+        (full_name or (same_given and family))
+        and address == "street"
+        and birth in {"exact", "swap", "null"}
+        and levels.get("gender") != "else"
+    ):
+        return "full_name_and_street"
     return None
 
 

@@ -59,7 +59,7 @@ class MatchModel:
     """Trained (or default) parameters of a :class:`MatchSettings`.
 
     Attributes:
-        settings: Name of the registered settings (``vn-1``).
+        settings: Name of the registered settings (``vn-2``).
         prior: Probability that two random records are the same customer.
         params: Per comparison name, one :class:`LevelParams` per non-null level, in level
             order (the null level has none: its weight is 0).
@@ -180,7 +180,7 @@ def default_model(settings: MatchSettings = VIETNAMESE) -> MatchModel:
     Examples:
         >>> model = default_model()
         >>> model.settings, model.trained_on
-        ('vn-1', 0)
+        ('vn-2', 0)
     """
     params = {
         c.name: tuple(LevelParams(level.m, level.u) for level in c.levels if not level.null)

@@ -38,6 +38,7 @@ __all__ = [
     "mark_shared",
     "prepare_record",
     "records_to_columns",
+    "street_key",
     "to_row",
 ]
 
@@ -93,6 +94,10 @@ class MatchRecord:
         identifiers: Other strong identifiers as sorted ``(kind, value)`` pairs.
         province: 2025 province code (NSO), if the address named one.
         ward: 2025 ward code (NSO), if exactly one fits.
+        street: The street line folded for comparison (house number and street, see
+            :func:`street_key`), when it names a house; ``None`` for a hamlet or a street
+            without a number, and for an address used by too many records (see
+            :func:`mark_shared`).
         address: The raw address line (display only).
         source: Where the record came from (``pos``, ``web``, a file name...), optional.
         dropped: Values left out of matching, and why.
@@ -116,6 +121,7 @@ class MatchRecord:
     identifiers: tuple[tuple[str, str], ...] = ()
     province: str | None = None
     ward: str | None = None
+    street: str | None = None
     address: str | None = None
     source: str | None = None
     dropped: tuple[Dropped, ...] = field(default=(), compare=False)
@@ -130,6 +136,18 @@ class MatchRecord:
     def usable(self) -> bool:
         """Whether the record can match anything at all (a name or an identifier)."""
         return bool(self.name_words or self.has_identifier)
+
+    @property
+    def address_key(self) -> tuple[str, str] | None:
+        """``("address", "<ward>|<street>")``: the house, as shared values name it.
+
+        ``None`` without a ward or a street line. Households share it, so it is never an
+        identifier; an address carried by too many records (a shop's own address typed on
+        walk-in orders) is marked shared and its street left out (:func:`mark_shared`).
+        """
+        if self.ward is None or self.street is None:
+            return None
+        return ("address", f"{self.ward}|{self.street}")
 
     def strong_identifiers(self) -> tuple[tuple[str, str], ...]:
         """Every strong identifier as ``(kind, value)``: phones, e-mails, then the others."""
@@ -173,7 +191,8 @@ def prepare_record(
     :func:`~hoso.engine.address.parse_address` (cached per distinct text). Placeholders,
     invalid values, junk identifiers and non-personal mailboxes are left out and listed in
     ``dropped``. Pass ``province_code``/``ward_code`` when the 2025 codes are already
-    known (the database keeps them) to skip address parsing.
+    known (the database keeps them) to skip address parsing: ``address`` is then the
+    street line as stored (what parsing left once the units were taken out).
 
     Args:
         record_id: The caller's id for this record.
@@ -185,7 +204,7 @@ def prepare_record(
         phones: Phone cells as written.
         emails: E-mail cells as written.
         identifiers: ``(kind, value)`` pairs, e.g. ``("external_id", "KH001")``.
-        address: The address line.
+        address: The address line (the street line alone when the codes are given).
         ward: A separate ward column.
         district: A separate (pre-2025) district column.
         province: A separate province column.
@@ -218,8 +237,9 @@ def prepare_record(
         dropped.append(drop)
 
     day, year = _birth(birth_date, today)
+    line = address
     if province_code is None and any((address, ward, district, province)):
-        province_code, ward_code = _parse_address_cached(address, ward, district, province)
+        province_code, ward_code, line = _parse_address_cached(address, ward, district, province)
     own = _e164(phones, dropped) if phones_e164 else _phones(phones, dropped)
     shared = set(_phones(shared_phones, [])) & set(own)
     return MatchRecord(
@@ -237,6 +257,7 @@ def prepare_record(
         identifiers=_identifiers(identifiers, dropped),
         province=province_code or None,
         ward=ward_code or None,
+        street=street_key(line),
         address=nfc(address) if address else None,
         source=source,
         dropped=tuple(dropped),
@@ -247,16 +268,28 @@ def prepare_record(
 def mark_shared(
     records: Iterable[MatchRecord], shared: Iterable[tuple[str, str]]
 ) -> list[MatchRecord]:
-    """The records with ``shared_phones`` set from shared ``(kind, value)`` identifiers.
+    """The records with ``shared_phones`` set from shared ``(kind, value)`` values.
 
-    Records without a shared phone are returned as they are (no copy).
+    A shared ``address`` (see :attr:`MatchRecord.address_key`: a house on too many
+    records to be a household's) clears the record's ``street``: the street line then
+    says nothing, the pair compares by ward. Records with nothing shared are returned as
+    they are (no copy).
     """
-    phones = {value for kind, value in shared if kind == "phone"}
+    phones: set[str] = set()
+    addresses: set[str] = set()
+    for kind, value in shared:
+        if kind == "phone":
+            phones.add(value)
+        elif kind == "address":
+            addresses.add(value)
     out = []
     for record in records:
         mine = tuple(p for p in record.phones if p in phones)
-        if mine != record.shared_phones:
-            out.append(dataclasses.replace(record, shared_phones=mine))
+        key = record.address_key if addresses else None
+        crowded = key is not None and key[1] in addresses
+        if mine != record.shared_phones or crowded:
+            street = None if crowded else record.street
+            out.append(dataclasses.replace(record, shared_phones=mine, street=street))
         else:
             out.append(record)
     return out
@@ -307,12 +340,64 @@ def _e164(values: Iterable[str | int | None], dropped: list[Dropped]) -> tuple[s
 @functools.lru_cache(maxsize=65536)
 def _parse_address_cached(
     address: str | None, ward: str | None, district: str | None, province: str | None
-) -> tuple[str | None, str | None]:
+) -> tuple[str | None, str | None, str | None]:
     parsed = parse_address(address, ward=ward, district=district, province=province)
     return (
         parsed.province.code if parsed.province else None,
         parsed.ward.code if parsed.ward else None,
+        parsed.line,
     )
+
+
+# Words written around a house number that do not change the house: "Số 12 đường Lê Lợi"
+# is "12 Lê Lợi". Folded, so "đường" and "Dương" are one word: both sides drop it alike.
+_STREET_FILLER: Final = frozenset({"so", "sn", "duong", "d", "dc"})
+# Units that number a hamlet, a neighbourhood or a road, not a house: "Thôn 3", "Tổ 5",
+# "Khu phố 2", "Ấp 4", "QL 1A", "Km 12". A number after one of them is no house number;
+# nor is one after "lộ" in "Quốc lộ 1A", "Tỉnh lộ 8" ("Lô 12" alone is a plot: a house).
+_STREET_UNITS: Final = frozenset(
+    {
+        "thon", "ap", "xom", "to", "khu", "kp", "khom", "ban", "buon", "lang", "cum", "doi",
+        "tdp", "pho", "kdc", "ql", "tl", "dt", "hl", "km",
+    }
+)  # fmt: skip
+_ROADS: Final = frozenset({"quoc", "tinh", "huong"})
+
+
+def _house_number(words: Sequence[str], index: int) -> bool:
+    """Whether ``words[index]`` is a number numbering a house."""
+    if not any(c.isdigit() for c in words[index]):
+        return False
+    before = words[index - 1] if index > 0 else None
+    if before in _STREET_UNITS:
+        return False
+    return not (before == "lo" and index > 1 and words[index - 2] in _ROADS)
+
+
+@functools.lru_cache(maxsize=65536)
+def street_key(line: str | None) -> str | None:
+    """The street line folded for comparison, if it names a house.
+
+    Folded words (no diacritics, lower case), filler words such as "số" and "đường" left
+    out. Only a line with a house number (a number not numbering a hamlet, a neighbourhood
+    or a road) and a name is kept: "Thôn 3" or "Lê Lợi" alone are shared by hundreds of
+    households and say nothing about who lives where.
+
+    Examples:
+        >>> street_key("Số 12 đường Lê Lợi"), street_key("12 Le Loi")
+        ('12 le loi', '12 le loi')
+        >>> street_key("Hẻm 45/2 Nguyễn Trãi")
+        'hem 45 2 nguyen trai'
+        >>> street_key("Thôn 3"), street_key("Tổ 5, khu phố 2"), street_key("Lê Lợi")
+        (None, None, None)
+    """
+    if not line:
+        return None
+    words = [w for w in fold(line).split() if w not in _STREET_FILLER]
+    house = any(_house_number(words, i) for i in range(len(words)))
+    if not house or not any(word.isalpha() for word in words):
+        return None
+    return sys.intern(" ".join(words))
 
 
 def _name(full: str | None, family: str | None, given: str | None) -> str | None:
@@ -465,7 +550,7 @@ def to_row(record: MatchRecord) -> dict[str, object]:
         see :func:`_blocks`), ``phone1`` (the first phone: Splink trains EM on scalar
         blocking columns only), ``own_phones`` (the phones not known to be shared),
         ``emails``, ``email_locals``, ``email1``, ``ids`` (``kind:value``), ``id_kinds``,
-        ``province``, ``ward``.
+        ``province``, ``ward``, ``street``.
     """
     locals_ = sorted({e.rpartition("@")[0] for e in record.emails})
     masks = sorted({m for p in record.phones for m in _masks(p)})
@@ -494,6 +579,7 @@ def to_row(record: MatchRecord) -> dict[str, object]:
         "id_kinds": kinds or None,
         "province": record.province,
         "ward": record.ward,
+        "street": record.street,
     }
 
 
@@ -533,6 +619,7 @@ def records_to_columns(records: Sequence[MatchRecord]) -> dict[str, list[Any]]:
         "id_kinds": [sorted({k for k, _ in r.identifiers}) or None for r in records],
         "province": [r.province for r in records],
         "ward": [r.ward for r in records],
+        "street": [r.street for r in records],
     }
     return columns
 
