@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hoso.bootstrap import import_all_models
 from hoso.core.actor import Actor, Role
 from hoso.core.db import make_engine, make_session_factory
+from hoso.core.types import WorkspaceId
 from hoso.identity import resolve, service
 from hoso.identity.models import (
     IdentityBlockKey,
@@ -316,6 +317,30 @@ def test_training_stores_a_model_and_re_resolves(committed: Engine) -> None:
         assert settings.model is not None
         assert settings.model_records == 2
         assert profiles.live_profile_id(session, workspace_id=ws.id, profile_id=b.id) == a.id
+
+
+def test_a_model_of_older_settings_is_retrained_in_the_background(committed: Engine) -> None:
+    factory: sessionmaker[Session] = make_session_factory(committed)
+    with factory.begin() as session:
+        ws = workspaces.create_workspace(session, name="Tiệm Bánh")
+        actor = Actor.system(WorkspaceId(ws.id), "test")
+        create(session, actor, full_name="Lý Thị Hạnh", phones=["0903 246 810"])
+        create(session, actor, full_name="Đỗ Văn Nam", phones=["0912 000 222"])
+        settings = service.get_settings(session, workspace_id=ws.id)
+        old = resolve.default_model().to_dict()
+        old["settings"] = "vn-0"  # as stored before an upgrade renamed the settings
+        settings.model = old
+    with factory.begin() as session:
+        matcher = resolve.Matcher.load(session, ws.id)
+        assert matcher.model.settings == resolve.default_model().settings  # matching goes on
+    with factory() as session:
+        assert service.get_settings(session, workspace_id=ws.id).model is None
+    run_until_empty(factory, HANDLERS)  # the queued training
+    with factory() as session:
+        settings = service.get_settings(session, workspace_id=ws.id)
+        assert settings.model is not None
+        assert settings.model["settings"] == resolve.default_model().settings
+        assert settings.model_records == 2
 
 
 def test_an_import_is_resolved_after_it_commits(committed: Engine, tmp_path: Path) -> None:

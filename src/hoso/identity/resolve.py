@@ -141,7 +141,10 @@ class Matcher:
             try:
                 model = MatchModel.from_dict(settings.model)
             except ValueError:
-                log.warning("workspace %s: stored model unreadable, default used", workspace_id)
+                # A model trained for older comparison settings (an upgrade changed them):
+                # match with the default model now, and train a new one in the background.
+                log.warning("workspace %s: stored model unreadable, retraining", workspace_id)
+                service.retire_model(session, workspace_id=workspace_id)
         return cls(
             workspace_id=workspace_id,
             model=model,

@@ -412,6 +412,26 @@ def accept_pending_above(session: Session, *, actor: Actor, min_probability: flo
     return merged
 
 
+def retire_model(session: Session, *, workspace_id: UUID) -> None:
+    """Drop a stored model that no longer loads and queue training a new one.
+
+    After an upgrade that changes the comparisons, the workspace matches with the default
+    model until its own is trained again (``identity.train`` without re-resolving: the
+    customers already resolved stay as they are).
+    """
+    settings = get_settings(session, workspace_id=workspace_id)
+    settings.model = None
+    jobs.enqueue(
+        session,
+        "identity.train",
+        workspace_id=workspace_id,
+        max_attempts=1,
+        workspace=str(workspace_id),
+        resolve=False,
+    )
+    session.flush()
+
+
 def queue_training(session: Session, *, actor: Actor) -> None:
     """Queue training the workspace's model on its customers, then re-resolving them all.
 
