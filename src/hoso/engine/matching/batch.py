@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from hoso.engine.matching import columnar
 from hoso.engine.matching.blocking import candidate_pairs
 from hoso.engine.matching.guards import (
     GuardPolicy,
@@ -33,13 +34,16 @@ from hoso.engine.matching.model import (
 )
 from hoso.engine.matching.record import MatchRecord, mark_shared, to_row
 from hoso.engine.matching.scoring import PairScore, score_pair, score_rows
-from hoso.engine.matching.settings import VIETNAMESE, MatchSettings
+from hoso.engine.matching.settings import VIETNAMESE, BlockingRule, MatchSettings
 from hoso.engine.matching.splink_bridge import (
     Backend,
     DuckDBOptions,
     Edge,
+    duckdb_connection,
+    level_indices,
+    levels_by_weight,
     predict_edges,
-    records_to_arrow,
+    predict_table,
     train_parameters,
 )
 
@@ -238,7 +242,7 @@ class BatchResult:
     shared: Mapping[tuple[str, str], SharedIdentifier]
     stats: Mapping[str, float]
     _model: MatchModel | None = field(default=None, repr=False)
-    _records: Mapping[str, MatchRecord] = field(default_factory=dict, repr=False)
+    _records: Sequence[MatchRecord] = field(default=(), repr=False)
 
     @property
     def clusters(self) -> dict[str, list[str]]:
@@ -251,7 +255,44 @@ class BatchResult:
     def explain(self, left_id: str, right_id: str) -> PairScore:
         """The full scored explanation of a pair of the batch (pure scorer, on demand)."""
         assert self._model is not None  # noqa: S101
-        return score_pair(self._model, self._records[left_id], self._records[right_id])
+        pair = [r for r in self._records if r.record_id in (left_id, right_id)]
+        left, right = mark_shared(sorted(pair, key=lambda r: r.record_id != left_id), self.shared)
+        return score_pair(self._model, left, right)
+
+
+@dataclass(slots=True)
+class _Edges:
+    """Scored pairs as columns, strongest first (then by record ids), ``left`` < ``right``.
+
+    ``left``/``right`` are positions in the batch; ``levels`` holds, per comparison, the
+    level key reached by each pair.
+    """
+
+    left: list[int]
+    right: list[int]
+    probability: list[float]
+    levels: list[list[str]]
+
+    @classmethod
+    def from_edges(cls, edges: Sequence[Edge], ids: Sequence[str], model: MatchModel) -> _Edges:
+        position = {rid: i for i, rid in enumerate(ids)}
+        ordered = [
+            e
+            if e.left < e.right
+            else Edge(e.right, e.left, e.match_weight, e.probability, e.levels)
+            for e in edges
+        ]
+        ordered.sort(key=lambda e: (-e.match_weight, e.left, e.right))
+        comparisons = model.match_settings.comparisons
+        return cls(
+            left=[position[e.left] for e in ordered],
+            right=[position[e.right] for e in ordered],
+            probability=[e.probability for e in ordered],
+            levels=[
+                [comparison.levels[e.levels[k]].key for e in ordered]
+                for k, comparison in enumerate(comparisons)
+            ],
+        )
 
 
 def resolve_batch(
@@ -276,6 +317,11 @@ def resolve_batch(
     exceeding a per-kind limit or ``policy.max_cluster_size``, or joining two clearly
     different people (:func:`~hoso.engine.matching.guards.clearly_different`) through a
     chain; refused merges become review pairs. The result does not depend on the input order.
+
+    On DuckDB the batch is columnar: the records' attributes are read once into Arrow,
+    the shared identifiers are grouped, the comparison columns and one list of every
+    blocking key are derived in SQL (see :mod:`~hoso.engine.matching.columnar`), and the
+    scored pairs come back sorted, as columns.
 
     Args:
         records: The batch (record ids unique).
@@ -314,7 +360,7 @@ def resolve_batch(
         raise ValueError("record ids must be unique in a batch")
     if not records:
         warnings.append(BatchWarning("empty_input"))
-        return BatchResult((), (), tuple(warnings), {}, stats, model, {})
+        return BatchResult((), (), tuple(warnings), {}, stats, model, ())
     unusable = [r.record_id for r in records if not r.usable]
     if unusable:
         warnings.append(
@@ -323,9 +369,33 @@ def resolve_batch(
     if not any(r.has_identifier for r in records):
         warnings.append(BatchWarning("no_usable_identifiers", {"records": len(records)}))
 
-    started = time.perf_counter()
-    found = find_shared_identifiers(records, policy)
-    all_shared = {**(shared or {}), **found}
+    chosen = _backend(backend, len(records))
+    if chosen == "duckdb":
+        found, all_shared, edges = _score_duckdb(
+            records, ids, model, thresholds, policy, options, shared or {}, stats
+        )
+    else:
+        started = time.perf_counter()
+        found = find_shared_identifiers(records, policy)
+        all_shared = {**(shared or {}), **found}
+        # Phones used by several people compare at their own, weaker level.
+        marked = mark_shared(records, all_shared)
+        stats["guards_seconds"] = time.perf_counter() - started
+        started = time.perf_counter()
+        rows = [to_row(r) for r in marked]
+        del marked
+        stats["rows_seconds"] = time.perf_counter() - started
+        started = time.perf_counter()
+        if chosen == "python":
+            scored = _python_edges(rows, model, thresholds.review)
+        else:
+            scored = predict_edges(
+                rows, model, threshold=thresholds.review, backend=chosen, spark=spark
+            )
+        del rows
+        edges = _Edges.from_edges(scored, ids, model)
+        stats["score_seconds"] = time.perf_counter() - started
+    stats["edges"] = float(len(edges.left))
     if found:
         examples = sorted(found.values(), key=lambda s: -s.records)[:5]
         warnings.append(
@@ -340,29 +410,10 @@ def resolve_batch(
                 },
             )
         )
-    # Phones used by several people compare at their own, weaker level.
-    records = mark_shared(records, all_shared)
-    by_id = {r.record_id: r for r in records}
-    stats["guards_seconds"] = time.perf_counter() - started
-
-    started = time.perf_counter()
-    chosen = _backend(backend, len(records))
-    table: Any = records_to_arrow(records) if chosen == "duckdb" else [to_row(r) for r in records]
-    stats["rows_seconds"] = time.perf_counter() - started
-    started = time.perf_counter()
-    if chosen == "python":
-        edges = _python_edges(table, model, thresholds.review)
-    else:
-        edges = predict_edges(
-            table, model, threshold=thresholds.review, backend=chosen, options=options, spark=spark
-        )
-    del table
-    stats["score_seconds"] = time.perf_counter() - started
-    stats["edges"] = float(len(edges))
 
     started = time.perf_counter()
     assignments, review, giant = _cluster(
-        edges, records, by_id, model, thresholds, policy, all_shared
+        edges, records, ids, model, thresholds, policy, all_shared
     )
     stats["cluster_seconds"] = time.perf_counter() - started
     if giant:
@@ -374,8 +425,110 @@ def resolve_batch(
         shared=all_shared,
         stats=stats,
         _model=model,
-        _records=by_id,
+        _records=records,
     )
+
+
+def _score_duckdb(
+    records: Sequence[MatchRecord],
+    ids: list[str],
+    model: MatchModel,
+    thresholds: Thresholds,
+    policy: GuardPolicy,
+    options: DuckDBOptions | None,
+    known: Mapping[tuple[str, str], SharedIdentifier],
+    stats: dict[str, float],
+) -> tuple[
+    dict[tuple[str, str], SharedIdentifier], dict[tuple[str, str], SharedIdentifier], _Edges
+]:
+    """Guards, columns and Splink scoring in one DuckDB connection, columnar throughout."""
+    import pyarrow as pa
+
+    settings = model.match_settings
+    with duckdb_connection(options or DuckDBOptions(), ordered=False) as connection:
+        started = time.perf_counter()
+        connection.register("__hoso_base_arrow", columnar.base_table(records))
+        connection.execute("create table __hoso_base as select * from __hoso_base_arrow")
+        connection.unregister("__hoso_base_arrow")
+        rows_seconds = time.perf_counter() - started
+
+        started = time.perf_counter()
+        found = columnar.find_shared(connection, "__hoso_base", records, policy)
+        all_shared = {**known, **found}
+        phones = sorted({value for kind, value in all_shared if kind == "phone"})
+        connection.register(
+            "__hoso_shared_phones", pa.table({"value": pa.array(phones, type=pa.string())})
+        )
+        stats["guards_seconds"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        wanted = sorted(
+            {c for comparison in settings.comparisons for c in _sql_columns(comparison)}
+        )
+        quoted = ", ".join(f'"{c}"' for c in wanted)
+        connection.execute(
+            f"create table __hoso_input as select {columnar.ROW}, {quoted}, "
+            f"{columnar.block_keys_sql(settings)} as {columnar.BLOCK_KEYS} "
+            f"from ({columnar.derive_sql('__hoso_base', '__hoso_shared_phones')})"
+        )
+        connection.register(
+            "__hoso_ids_arrow",
+            pa.table({"row": pa.array(range(len(ids)), type=pa.int64()), "id": pa.array(ids)}),
+        )
+        connection.execute("create table __hoso_ids as select * from __hoso_ids_arrow")
+        connection.unregister("__hoso_ids_arrow")
+        connection.execute("drop table __hoso_base")
+        stats["rows_seconds"] = rows_seconds + time.perf_counter() - started
+
+        started = time.perf_counter()
+        by_weight = levels_by_weight(model) is not None
+        predictions = predict_table(
+            connection,
+            "__hoso_input",
+            model,
+            threshold=thresholds.review,
+            blocking=[BlockingRule((columnar.BLOCK_KEYS,), (columnar.BLOCK_KEYS,))],
+        )
+        prefix = "mw" if by_weight else "gamma"
+        uid = settings.unique_id
+        level_columns = [f'p."{prefix}_{c.name}"' for c in settings.comparisons]
+        # Strongest first, then by record ids, each pair with its smaller record id left.
+        arrow = connection.sql(
+            f"""
+            select case when l.id < r.id then l.row else r.row end as a,
+                   case when l.id < r.id then r.row else l.row end as b,
+                   p.match_probability, {", ".join(level_columns)}
+            from {predictions} p
+            join __hoso_ids l on l.row = p."{uid}_l"
+            join __hoso_ids r on r.row = p."{uid}_r"
+            order by p.match_weight desc, least(l.id, r.id), greatest(l.id, r.id)
+            """
+        ).to_arrow_table()
+        levels = []
+        for position, comparison in enumerate(settings.comparisons):
+            indices = level_indices(
+                arrow.column(3 + position), position, model, by_weight=by_weight
+            )
+            keys = pa.array([level.key for level in comparison.levels])
+            levels.append(keys.take(indices).to_pylist())
+        edges = _Edges(
+            left=arrow.column("a").to_pylist(),
+            right=arrow.column("b").to_pylist(),
+            probability=arrow.column("match_probability").to_pylist(),
+            levels=levels,
+        )
+        stats["score_seconds"] = time.perf_counter() - started
+    return found, all_shared, edges
+
+
+def _sql_columns(comparison: Any) -> set[str]:
+    """The row columns a comparison's SQL reads (``"x_l"``/``"x_r"``)."""
+    import re
+
+    names: set[str] = set()
+    for level in comparison.levels:
+        names.update(re.findall(r'"([a-z0-9_]+)_[lr]"', level.sql))
+    return names
 
 
 def _backend(backend: str, size: int) -> Backend:
@@ -408,19 +561,21 @@ def _python_edges(
 class _Clusters:
     """Union-find keeping, per cluster, its size, identifiers and distinct people.
 
-    Per cluster: its size, its identifier values per kind, and one record per distinct
-    (given name, birth date), to check that no two members are clearly different people.
-    Only records that take part in a merge get entries (most of a million are alone).
+    Keys are positions in the batch. Per cluster: its size, its identifier values per
+    kind, and one record per distinct (given name, birth date), to check that no two
+    members are clearly different people. Only records that take part in a merge get
+    entries (most of a million are alone).
     """
 
-    def __init__(self, by_id: Mapping[str, MatchRecord]) -> None:
-        self.by_id = by_id
-        self.parent: dict[str, str] = {}
-        self.size: dict[str, int] = {}
-        self.kinds: dict[str, dict[str, set[str]]] = {}
-        self.people: dict[str, dict[tuple[object, ...], MatchRecord]] = {}
+    def __init__(self, records: Sequence[MatchRecord], ids: Sequence[str]) -> None:
+        self.records = records
+        self.ids = ids
+        self.parent: dict[int, int] = {}
+        self.size: dict[int, int] = {}
+        self.kinds: dict[int, dict[str, set[str]]] = {}
+        self.people: dict[int, dict[tuple[object, ...], MatchRecord]] = {}
 
-    def root(self, key: str) -> str:
+    def root(self, key: int) -> int:
         parent = self.parent
         if key not in parent:
             return key
@@ -429,19 +584,19 @@ class _Clusters:
             key = parent[key]
         return key
 
-    def _ensure(self, rid: str) -> None:
-        if rid in self.parent:
+    def _ensure(self, row: int) -> None:
+        if row in self.parent:
             return
-        record = self.by_id[rid]
-        self.parent[rid] = rid
-        self.size[rid] = 1
-        self.people[rid] = {_signature(record): record}
+        record = self.records[row]
+        self.parent[row] = row
+        self.size[row] = 1
+        self.people[row] = {_signature(record): record}
         kinds: dict[str, set[str]] = {}
         for kind, value in record.strong_identifiers():
             kinds.setdefault(kind, set()).add(value)
-        self.kinds[rid] = kinds
+        self.kinds[row] = kinds
 
-    def blocked_by(self, a: str, b: str, policy: GuardPolicy) -> str | None:
+    def blocked_by(self, a: int, b: int, policy: GuardPolicy) -> str | None:
         self._ensure(a)
         self._ensure(b)
         if self.size[a] + self.size[b] > policy.max_cluster_size:
@@ -457,8 +612,8 @@ class _Clusters:
                     return "conflicting_records"
         return None
 
-    def union(self, a: str, b: str) -> None:
-        keep, drop = (a, b) if a < b else (b, a)
+    def union(self, a: int, b: int) -> None:
+        keep, drop = (a, b) if self.ids[a] < self.ids[b] else (b, a)
         self.parent[drop] = keep
         self.size[keep] += self.size.pop(drop)
         merged = self.kinds.pop(drop)
@@ -475,59 +630,60 @@ def _signature(record: MatchRecord) -> tuple[object, ...]:
 
 
 def _cluster(
-    edges: Sequence[Edge],
+    edges: _Edges,
     records: Sequence[MatchRecord],
-    by_id: Mapping[str, MatchRecord],
+    ids: Sequence[str],
     model: MatchModel,
     thresholds: Thresholds,
     policy: GuardPolicy,
     shared: Mapping[tuple[str, str], SharedIdentifier],
 ) -> tuple[tuple[Assignment, ...], tuple[ReviewPair, ...], dict[str, Any]]:
-    comparisons = model.match_settings.comparisons
-    ordered = [
-        e if e.left < e.right else Edge(e.right, e.left, e.match_weight, e.probability, e.levels)
-        for e in edges
-    ]
-    ordered.sort(key=lambda e: (-e.match_weight, e.left, e.right))
-    clusters = _Clusters(by_id)
-    attached: dict[str, tuple[float, str, str]] = {}
-    review: list[ReviewPair] = []
+    names = [c.name for c in model.match_settings.comparisons]
+    clusters = _Clusters(records, ids)
+    attached: dict[int, tuple[float | None, str | None, str | None]] = {}
+    review: list[tuple[int, int, float, str]] = []
     refused_large = 0
     largest_refused: list[str] = []
-    for edge in ordered:
-        decision = decide(edge.probability, thresholds)
+    level_rows = edges.levels
+    for index, (x, y, probability) in enumerate(
+        zip(edges.left, edges.right, edges.probability, strict=True)
+    ):
+        decision = decide(probability, thresholds)
         if decision == Decision.IGNORE:
             continue
-        left, right = by_id[edge.left], by_id[edge.right]
         if decision == Decision.REVIEW:
-            review.append(ReviewPair(edge.left, edge.right, edge.probability, "uncertain"))
+            review.append((x, y, probability, "uncertain"))
             continue
-        levels = {c.name: c.levels[i].key for c, i in zip(comparisons, edge.levels, strict=True)}
-        evidence = merge_evidence(levels, left, right, shared)
+        levels = {name: column[index] for name, column in zip(names, level_rows, strict=True)}
+        evidence = merge_evidence(levels, records[x], records[y], shared)
         if evidence is None:
-            review.append(ReviewPair(edge.left, edge.right, edge.probability, "no_merge_evidence"))
+            review.append((x, y, probability, "no_merge_evidence"))
             continue
-        a, b = clusters.root(edge.left), clusters.root(edge.right)
+        a, b = clusters.root(x), clusters.root(y)
         if a == b:
             continue
         blocked = clusters.blocked_by(a, b, policy)
         if blocked is not None:
-            review.append(ReviewPair(edge.left, edge.right, edge.probability, blocked))
+            review.append((x, y, probability, blocked))
             if blocked == "cluster_too_large":
                 refused_large += 1
                 if not largest_refused:
-                    largest_refused = [edge.left, edge.right]
+                    largest_refused = [ids[x], ids[y]]
             continue
         clusters.union(a, b)
-        for rid, other in ((edge.left, edge.right), (edge.right, edge.left)):
-            attached.setdefault(rid, (edge.probability, other, evidence))
-    roots = {r.record_id: clusters.root(r.record_id) for r in records}
+        attached.setdefault(x, (probability, ids[y], evidence))
+        attached.setdefault(y, (probability, ids[x], evidence))
+    root = clusters.root
     assignments = []
-    for record in records:
-        rid = record.record_id
-        probability, via, evidence = attached.get(rid, (None, None, None))
-        assignments.append(Assignment(rid, roots[rid], probability, via, evidence))
-    kept_review = [p for p in review if roots[p.left_id] != roots[p.right_id]]
+    alone: tuple[float | None, str | None, str | None] = (None, None, None)
+    for row, rid in enumerate(ids):
+        joined, via, evidence = attached.get(row, alone)
+        assignments.append(Assignment(rid, ids[root(row)], joined, via, evidence))
+    kept_review = [
+        ReviewPair(ids[x], ids[y], probability, reason)
+        for x, y, probability, reason in review
+        if root(x) != root(y)
+    ]
     kept_review.sort(key=lambda p: (-p.probability, p.left_id, p.right_id))
     giant: dict[str, Any] = {}
     if refused_large:

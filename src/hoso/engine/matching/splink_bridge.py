@@ -29,7 +29,9 @@ __all__ = [
     "Backend",
     "DuckDBOptions",
     "Edge",
+    "duckdb_connection",
     "predict_edges",
+    "predict_table",
     "records_to_arrow",
     "rows_to_arrow",
     "splink_settings",
@@ -206,7 +208,14 @@ def term_frequencies(
 
 
 @contextmanager
-def _duckdb(options: DuckDBOptions, *, ordered: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+def duckdb_connection(
+    options: DuckDBOptions, *, ordered: bool = True
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB connection with ``options`` (spilling to a private directory).
+
+    ``ordered=False`` lets DuckDB drop insertion order (less memory) when results are
+    sorted explicitly.
+    """
     import shutil
     import tempfile
 
@@ -258,7 +267,7 @@ def train_parameters(
     _quiet_splink()
     notes: list[str] = []
     start = default_model(settings)
-    with _duckdb(options) as connection:
+    with duckdb_connection(options) as connection:
         api = DuckDBAPI(connection)
         table = api.register(rows_to_arrow(rows, _columns(settings, rows)))
         linker = Linker(table, splink_settings(start, dialect="duckdb"), log_level=None)
@@ -386,7 +395,7 @@ def predict_edges(
 
     _quiet_splink()
     settings = model.match_settings
-    with _duckdb(options or DuckDBOptions(), ordered=False) as connection:
+    with duckdb_connection(options or DuckDBOptions(), ordered=False) as connection:
         api = DuckDBAPI(connection)
         if isinstance(rows, Sequence):
             table = api.register(rows_to_arrow(rows, _columns(settings, rows)))
@@ -425,6 +434,66 @@ def predict_edges(
             f"select {', '.join(wanted)} from {predictions.physical_name}"
         ).to_arrow_table()
     return _edges(arrow, settings, lookups)
+
+
+def predict_table(
+    connection: duckdb.DuckDBPyConnection,
+    table_name: str,
+    model: MatchModel,
+    *,
+    threshold: float,
+    blocking: Sequence[BlockingRule],
+) -> str:
+    """Score the pairs of a table already in DuckDB; the name of Splink's predictions.
+
+    The table holds the columns the comparisons read, with integer unique ids;
+    ``blocking`` replaces the settings' rules (the batch path blocks on one exploded list
+    of every key). The predictions hold the ids, ``match_weight``, ``match_probability``
+    and, per comparison, ``mw_<name>`` (when :func:`levels_by_weight` can read levels
+    back) or ``gamma_<name>``.
+    """
+    from splink import DuckDBAPI, Linker
+
+    _quiet_splink()
+    settings = model.match_settings
+    api = DuckDBAPI(connection)
+    table = api.register(table_name)
+    by_weight = levels_by_weight(model) is not None
+    linker = Linker(
+        table,
+        splink_settings(model, dialect="duckdb", blocking=blocking, by_weight=by_weight),
+        log_level=None,
+    )
+    for column in settings.tf_columns:
+        tf_table = _tf_arrow(column, model.tf.get(column, {}))
+        registered = api.register(tf_table, table_name=f"__hoso_tf_{column}")
+        linker.table_management.register_term_frequency_lookup(registered, column)
+    predictions = linker.inference.predict(threshold_match_probability=threshold)
+    return str(predictions.physical_name)
+
+
+def level_indices(
+    column: Any, comparison_position: int, model: MatchModel, *, by_weight: bool
+) -> Any:
+    """An Arrow column of level indices from Splink's ``mw_`` (or ``gamma_``) column."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    comparison = model.match_settings.comparisons[comparison_position]
+    if by_weight:
+        lookups = levels_by_weight(model)
+        assert lookups is not None  # noqa: S101
+        lookup = lookups[comparison_position]
+        weights = pa.array(list(lookup.keys()), type=pa.float64())
+        indices = pa.array(list(lookup.values()), type=pa.int64())
+    else:
+        gammas = range(-1, len(comparison.levels) - 1)
+        weights = pa.array(list(gammas), type=column.type)
+        indices = pa.array([_gamma_to_index(comparison.levels, g) for g in gammas])
+    positions = pc.index_in(column, value_set=weights)
+    if positions.null_count:
+        raise ValueError(f"unknown level in {comparison.name}")
+    return pc.take(indices, positions)
 
 
 def _edge_columns(settings: MatchSettings, *, by_weight: bool = False) -> list[str]:

@@ -1,0 +1,221 @@
+"""The batch path's columns, shared identifiers and blocking keys, computed in DuckDB.
+
+A million :class:`~hoso.engine.matching.record.MatchRecord` are read once, a handful of
+plain attributes per record, into an Arrow table (:func:`base_table`); everything else the
+comparisons read (sorted name words, the swapped birth date, phone masks and blocks,
+e-mail names...) is derived in SQL (:func:`derive_sql`), as are the groups of records
+sharing an identifier (:func:`find_shared`) and one exploded list of every blocking key
+of every rule (:func:`block_keys_sql`), so Splink explodes one list instead of one per
+rule. A differential test holds the derived columns equal to
+:func:`~hoso.engine.matching.record.to_row`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+from hoso.engine.matching.guards import GuardPolicy, SharedIdentifier, first_different_pair
+from hoso.engine.matching.record import PHONE_MASKS_SQL, MatchRecord
+from hoso.engine.matching.settings import MatchSettings
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
+__all__ = ["base_table", "block_keys_sql", "derive_sql", "find_shared"]
+
+#: Column holding a record's position in the batch (Splink's unique id in the batch path:
+#: integers join and sort much faster than the caller's string ids).
+ROW: Final = "unique_id"
+#: Column holding every blocking key of a record (``<rule>=<value>|<value>``).
+BLOCK_KEYS: Final = "block_keys"
+
+
+def base_table(records: Sequence[MatchRecord]) -> pa.Table:
+    """The attributes of the records the SQL needs, one Arrow column each.
+
+    Tuples go to Arrow as they are (empty ones become empty lists, turned into nulls by
+    :func:`derive_sql`); only the other identifiers are formatted here (``kind:value``).
+    """
+    import pyarrow as pa
+
+    text = pa.string()
+    texts = pa.list_(pa.string())
+    return pa.table(
+        {
+            ROW: pa.array(range(len(records)), type=pa.int64()),
+            "given": pa.array([r.given for r in records], type=text),
+            "family": pa.array([r.family for r in records], type=text),
+            "middle": pa.array([r.middle for r in records], type=text),
+            "words": pa.array([r.name_words for r in records], type=texts),
+            "day": pa.array([r.birth_date for r in records], type=pa.date32()),
+            "birth_year": pa.array([r.birth_year for r in records], type=pa.int64()),
+            "gender": pa.array([r.gender for r in records], type=text),
+            "all_phones": pa.array([r.phones for r in records], type=texts),
+            "all_emails": pa.array([r.emails for r in records], type=texts),
+            "all_ids": pa.array(
+                [
+                    [f"{k}:{v}" for k, v in r.identifiers] if r.identifiers else None
+                    for r in records
+                ],
+                type=texts,
+            ),
+            "province": pa.array([r.province for r in records], type=text),
+            "ward": pa.array([r.ward for r in records], type=text),
+        }
+    )
+
+
+def _phone_blocks_sql(column: str) -> str:
+    """SQL of ``record._blocks`` for every phone of a list, sorted and distinct."""
+    head = "left(p, length(p) - least(9, length(p)))"
+    tail = "right(p, 9)"
+    a, b, c = f"substr({tail}, 1, 3)", f"substr({tail}, 4, 3)", f"substr({tail}, 7)"
+    blocks = (
+        f"[{head} || {a} || {b} || '___', {head} || {a} || '___' || {c}, "
+        f"{head} || '___' || {b} || {c}]"
+    )
+    every = f"flatten(list_transform({column}, lambda p: {blocks}))"
+    return f"nullif(list_sort(list_distinct({every})), [])"
+
+
+def derive_sql(source: str, shared_phones: str | None) -> str:
+    """A query over :func:`base_table` giving the columns of ``to_row`` (and ``phone_masks``).
+
+    Args:
+        source: The base table's name.
+        shared_phones: A table of shared phone numbers (column ``value``): they are left
+            out of ``own_phones``. ``None``: no phone is shared.
+    """
+    swap = (
+        "case when day is null or day(day) > 12 or day(day) = month(day) then null "
+        "else cast(make_date(year(day), day(day), month(day)) as varchar) end"
+    )
+    local = (
+        "case when strpos(e, '@') = 0 then '' "
+        "else substr(e, 1, length(e) - strpos(reverse(e), '@')) end"
+    )
+    locals_ = f"list_sort(list_distinct(list_transform(emails, lambda e: {local})))"
+    kinds = "list_sort(list_distinct(list_transform(ids, lambda i: split_part(i, ':', 1))))"
+    if shared_phones is None:
+        own = "phones"
+        join = ""
+    else:
+        own = (
+            "case when s.shared is null then phones else "
+            "nullif(list_filter(phones, lambda p: not list_contains(s.shared, p)), []) end"
+        )
+        join = (
+            f"left join (select x.{ROW} as shared_row, list(x.p) as shared from "
+            f"(select {ROW}, unnest(all_phones) as p from {source}) x "
+            f"join {shared_phones} sp on sp.value = x.p group by x.{ROW}) s "
+            f"on s.shared_row = b.{ROW}"
+        )
+    return f"""
+        with b as (
+            select *, nullif(all_phones, []) as phones, nullif(all_emails, []) as emails,
+                   nullif(words, []) as name_words, nullif(all_ids, []) as ids
+            from {source}
+        )
+        select
+            b.{ROW}, given, family, middle,
+            nullif(array_to_string(list_sort(words), ' '), '') as name_sorted,
+            name_words,
+            cast(day as varchar) as birth_date,
+            {swap} as birth_swap,
+            birth_year, gender, phones,
+            {PHONE_MASKS_SQL} as phone_masks,
+            {_phone_blocks_sql("phones")} as phone_blocks,
+            phones[1] as phone1,
+            {own} as own_phones,
+            emails,
+            nullif({locals_}, []) as email_locals,
+            emails[1] as email1,
+            ids,
+            nullif({kinds}, []) as id_kinds,
+            province, ward
+        from b {join}
+    """
+
+
+def block_keys_sql(settings: MatchSettings) -> str:
+    """SQL of one list holding every blocking key of a row (the rules of ``settings``).
+
+    The keys are those of :func:`~hoso.engine.matching.blocking.row_keys`: two rows share
+    one exactly when one of the rules pairs them, so blocking on this one list (exploded
+    once) finds the same pairs as the rules one by one.
+    """
+    parts = []
+    for rule in settings.blocking:
+        prefix = "+".join(rule.columns) + "="
+        scalars = [c for c in rule.columns if c not in rule.explode]
+        # The key text, with each exploded column as a lambda variable.
+        pieces = [f'"{c}"' if c in scalars else f"x_{c}" for c in rule.columns]
+        expression = " || '|' || ".join(pieces)
+        body = f"['{prefix}' || {expression}]"
+        for column in reversed(rule.explode):
+            body = f'flatten(list_transform("{column}", lambda x_{column}: {body}))'
+        condition = " and ".join(f'"{c}" is not null' for c in rule.columns)
+        parts.append(f"case when {condition} then {body} else [] end")
+    return f"list_distinct(flatten([{', '.join(parts)}]))"
+
+
+def find_shared(
+    connection: duckdb.DuckDBPyConnection,
+    source: str,
+    records: Sequence[MatchRecord],
+    policy: GuardPolicy,
+) -> dict[tuple[str, str], SharedIdentifier]:
+    """:func:`~hoso.engine.matching.guards.find_shared_identifiers` over the base table.
+
+    The identifiers are grouped in DuckDB; only groups whose records have at least two
+    distinct (given name, birth date, birth year, name words) are checked in Python, on
+    one record per distinct signature (the first in the batch), as the guard does.
+    """
+    identifiers = f"""
+        select {ROW}, 0 as rank, 'phone' as kind, unnest(all_phones) as value from {source}
+        union all select {ROW}, 1, 'email', unnest(all_emails) from {source}
+        union all select {ROW}, 2, split_part(i, ':', 1), substr(i, strpos(i, ':') + 1)
+            from (select {ROW}, unnest(all_ids) as i from {source})
+    """
+    groups = f"""
+        with x as ({identifiers}),
+        g as (
+            select kind, value, count(*) as n, min({ROW}) as first, min(rank) as rank
+            from x group by kind, value having count(*) > 1
+        ),
+        reps as (
+            select x.kind, x.value, min(x.{ROW}) as rep
+            from x join g using (kind, value)
+            join {source} r on r.{ROW} = x.{ROW}
+            where g.n <= {int(policy.max_records_per_value)}
+            group by x.kind, x.value, r.given, r.day, r.birth_year, r.words
+        ),
+        candidates as (
+            select kind, value, list(rep) as reps from reps group by kind, value
+            having count(*) > 1
+        )
+        select g.kind, g.value, g.n, c.reps
+        from g left join candidates c using (kind, value)
+        where g.n > {int(policy.max_records_per_value)} or c.reps is not null
+        order by g.first, g.rank, g.kind, g.value
+    """
+    table: Any = connection.sql(groups).to_arrow_table()
+    shared: dict[tuple[str, str], SharedIdentifier] = {}
+    for kind, value, count, reps in zip(
+        table.column("kind").to_pylist(),
+        table.column("value").to_pylist(),
+        table.column("n").to_pylist(),
+        table.column("reps").to_pylist(),
+        strict=True,
+    ):
+        if count > policy.max_records_per_value:
+            shared[(kind, value)] = SharedIdentifier(kind, value, "too_many_records", count)
+            continue
+        example = first_different_pair([records[i] for i in reps])
+        if example is not None:
+            shared[(kind, value)] = SharedIdentifier(
+                kind, value, "different_people", count, example
+            )
+    return shared
