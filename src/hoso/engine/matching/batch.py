@@ -14,7 +14,7 @@ import random
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from hoso.engine.matching import columnar
 from hoso.engine.matching.blocking import candidate_pairs
@@ -46,6 +46,9 @@ from hoso.engine.matching.splink_bridge import (
     predict_table,
     train_parameters,
 )
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = [
     "MIN_TRAINING_RECORDS",
@@ -110,18 +113,21 @@ def train_model(
     if len(ordered) > sample:
         picked = random.Random(seed).sample(range(len(ordered)), sample)  # noqa: S311
         ordered = [ordered[i] for i in sorted(picked)]
-    ordered = mark_shared(ordered, find_shared_identifiers(ordered))
-    return train_rows(
-        [to_row(r) for r in ordered],
-        settings=settings,
-        seed=seed,
-        max_pairs=max_pairs,
-        options=options,
-    )
+    if len(ordered) < MIN_TRAINING_RECORDS:
+        return train_rows([to_row(r) for r in ordered], settings=settings, seed=seed)
+    # The rows of to_row, built in SQL (as the batch builds them), with the record ids.
+    with duckdb_connection(options or DuckDBOptions()) as connection:
+        connection.register("__hoso_base", columnar.base_table(ordered, with_ids=True))
+        shared = columnar.find_shared(connection, "__hoso_base", ordered, GuardPolicy())
+        phones = sorted(value for kind, value in shared if kind == "phone")
+        connection.register("__hoso_shared_phones", _strings_table(phones))
+        derived = columnar.derive_sql("__hoso_base", "__hoso_shared_phones", uid="record_id")
+        table = connection.sql(f"{derived} order by b.{columnar.ROW}").to_arrow_table()
+    return train_rows(table, settings=settings, seed=seed, max_pairs=max_pairs, options=options)
 
 
 def train_rows(
-    rows: Sequence[Mapping[str, object]],
+    rows: Sequence[Mapping[str, object]] | pa.Table,
     *,
     settings: MatchSettings,
     seed: int = 42,
@@ -130,18 +136,20 @@ def train_rows(
 ) -> MatchModel:
     """:func:`train_model` on rows already flattened (any settings, e.g. a benchmark's).
 
-    The rows are used in the order given: sort them for order-independence.
+    The rows (or an Arrow table of them) are used in the order given: sort them for
+    order-independence.
     """
-    if len(rows) < MIN_TRAINING_RECORDS:
+    count = len(rows) if isinstance(rows, Sequence) else rows.num_rows
+    if count < MIN_TRAINING_RECORDS:
         base = default_model(settings)
         # No term frequencies either: in a file of ten rows, "Lan" may be half the names.
         return MatchModel(
             settings=base.settings,
             prior=base.prior,
             params=base.params,
-            trained_on=len(rows),
+            trained_on=count,
             seed=seed,
-            notes=(f"too few records to train ({len(rows)} < {MIN_TRAINING_RECORDS})",),
+            notes=(f"too few records to train ({count} < {MIN_TRAINING_RECORDS})",),
         )
     # Sampling and EM in several DuckDB threads can order rows differently from run to run;
     # one thread makes the same records and seed give the same model.
@@ -456,9 +464,7 @@ def _score_duckdb(
         found = columnar.find_shared(connection, "__hoso_base", records, policy)
         all_shared = {**known, **found}
         phones = sorted({value for kind, value in all_shared if kind == "phone"})
-        connection.register(
-            "__hoso_shared_phones", pa.table({"value": pa.array(phones, type=pa.string())})
-        )
+        connection.register("__hoso_shared_phones", _strings_table(phones))
         stats["guards_seconds"] = time.perf_counter() - started
 
         started = time.perf_counter()
@@ -519,6 +525,12 @@ def _score_duckdb(
         )
         stats["score_seconds"] = time.perf_counter() - started
     return found, all_shared, edges
+
+
+def _strings_table(values: Sequence[str]) -> pa.Table:
+    import pyarrow as pa
+
+    return pa.table({"value": pa.array(values, type=pa.string())})
 
 
 def _sql_columns(comparison: Any) -> set[str]:

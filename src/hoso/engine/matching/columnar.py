@@ -32,19 +32,22 @@ ROW: Final = "unique_id"
 BLOCK_KEYS: Final = "block_keys"
 
 
-def base_table(records: Sequence[MatchRecord]) -> pa.Table:
+def base_table(records: Sequence[MatchRecord], *, with_ids: bool = False) -> pa.Table:
     """The attributes of the records the SQL needs, one Arrow column each.
 
     Tuples go to Arrow as they are (empty ones become empty lists, turned into nulls by
     :func:`derive_sql`); only the other identifiers are formatted here (``kind:value``).
+    ``with_ids`` adds the record ids (``record_id``).
     """
     import pyarrow as pa
 
     text = pa.string()
     texts = pa.list_(pa.string())
+    ids = {"record_id": pa.array([r.record_id for r in records], type=text)} if with_ids else {}
     return pa.table(
         {
             ROW: pa.array(range(len(records)), type=pa.int64()),
+            **ids,
             "given": pa.array([r.given for r in records], type=text),
             "family": pa.array([r.family for r in records], type=text),
             "middle": pa.array([r.middle for r in records], type=text),
@@ -80,13 +83,14 @@ def _phone_blocks_sql(column: str) -> str:
     return f"nullif(list_sort(list_distinct({every})), [])"
 
 
-def derive_sql(source: str, shared_phones: str | None) -> str:
+def derive_sql(source: str, shared_phones: str | None, *, uid: str = ROW) -> str:
     """A query over :func:`base_table` giving the columns of ``to_row`` (and ``phone_masks``).
 
     Args:
         source: The base table's name.
         shared_phones: A table of shared phone numbers (column ``value``): they are left
             out of ``own_phones``. ``None``: no phone is shared.
+        uid: The source column given as ``unique_id`` (the position, or ``record_id``).
     """
     swap = (
         "case when day is null or day(day) > 12 or day(day) = month(day) then null "
@@ -119,7 +123,7 @@ def derive_sql(source: str, shared_phones: str | None) -> str:
             from {source}
         )
         select
-            b.{ROW}, given, family, middle,
+            b.{uid} as unique_id, given, family, middle,
             nullif(array_to_string(list_sort(words), ' '), '') as name_sorted,
             name_words,
             cast(day as varchar) as birth_date,

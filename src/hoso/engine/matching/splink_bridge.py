@@ -199,12 +199,13 @@ def term_frequencies(
     rows: Sequence[Mapping[str, object]], columns: Sequence[str]
 ) -> dict[str, dict[str, float]]:
     """Share of non-null rows holding each value, per column (Splink's tf tables)."""
-    tables: dict[str, dict[str, float]] = {}
-    for column in columns:
-        counts = Counter(str(v) for row in rows if (v := row.get(column)) is not None)
-        total = sum(counts.values())
-        tables[column] = {value: n / total for value, n in counts.items()} if total else {}
-    return tables
+    return {column: _frequencies([row.get(column) for row in rows]) for column in columns}
+
+
+def _frequencies(values: Sequence[object]) -> dict[str, float]:
+    counts = Counter(str(v) for v in values if v is not None)
+    total = sum(counts.values())
+    return {value: n / total for value, n in counts.items()} if total else {}
 
 
 @contextmanager
@@ -252,7 +253,7 @@ def _columns(settings: MatchSettings, rows: Sequence[Mapping[str, object]]) -> l
 
 
 def train_parameters(
-    rows: Sequence[Mapping[str, object]],
+    rows: Sequence[Mapping[str, object]] | pa.Table,
     settings: MatchSettings,
     *,
     seed: int,
@@ -261,15 +262,23 @@ def train_parameters(
     prior_rules: Sequence[BlockingRule] = (),
     prior_recall: float = 0.7,
 ) -> tuple[MatchModel, list[str]]:
-    """Train m, u and the prior on DuckDB with Splink; see :func:`train_model`."""
+    """Train m, u and the prior on DuckDB with Splink; see :func:`train_model`.
+
+    ``rows`` are flattened records, or an Arrow table of the same columns (the batch
+    path builds it in SQL).
+    """
     from splink import DuckDBAPI, Linker
 
     _quiet_splink()
     notes: list[str] = []
     start = default_model(settings)
+    arrow = rows_to_arrow(rows, _columns(settings, rows)) if isinstance(rows, Sequence) else rows
     with duckdb_connection(options) as connection:
         api = DuckDBAPI(connection)
-        table = api.register(rows_to_arrow(rows, _columns(settings, rows)))
+        connection.register("__hoso_train_arrow", arrow)
+        connection.execute("create table __hoso_train as select * from __hoso_train_arrow")
+        connection.unregister("__hoso_train_arrow")
+        table = api.register("__hoso_train")
         linker = Linker(table, splink_settings(start, dialect="duckdb"), log_level=None)
         if prior_rules:
             linker.training.estimate_probability_two_random_records_match(
@@ -277,7 +286,7 @@ def train_parameters(
             )
         linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
         for rule in settings.training:
-            pairs = _blocked_pair_count(rows, rule)
+            pairs = _blocked_pair_count(connection, "__hoso_train", rule)
             if pairs < _MIN_EM_PAIRS:
                 notes.append(f"EM on {'+'.join(rule.columns)} skipped: {pairs} pairs")
                 continue
@@ -285,15 +294,29 @@ def train_parameters(
                 _block(rule), estimate_without_term_frequencies=True
             )
         trained = linker.misc.save_model_to_json()
-    model = _model_from_splink(trained, settings, start, rows)
+    tf = {
+        column: _frequencies(
+            arrow.column(column).to_pylist() if column in arrow.column_names else []
+        )
+        for column in settings.tf_columns
+    }
+    model = _model_from_splink(trained, settings, start, tf, arrow.num_rows)
     return _correct_u(model, floor=0.5 / max_pairs), notes
 
 
-def _blocked_pair_count(rows: Sequence[Mapping[str, object]], rule: BlockingRule) -> int:
-    from hoso.engine.matching.blocking import rule_keys
-
-    counts = Counter(key for row in rows for key in rule_keys(rule, row))
-    return sum(n * (n - 1) // 2 for n in counts.values())
+def _blocked_pair_count(
+    connection: duckdb.DuckDBPyConnection, table: str, rule: BlockingRule
+) -> int:
+    """Pairs a rule blocks together (lists: each element a key, as ``rule_keys``)."""
+    columns = ", ".join(f'"{c}"' for c in rule.columns)
+    query = f"select {columns} from {table}"
+    for column in rule.explode:
+        others = "".join(f'"{c}", ' for c in rule.columns if c != column)
+        query = f'select {others}unnest("{column}") as "{column}" from ({query})'
+    condition = " and ".join(f'"{c}" is not null' for c in rule.columns)
+    counted = f"select count(*) as n from ({query}) where {condition} group by all"
+    total = connection.sql(f"select coalesce(sum(n * (n - 1) // 2), 0) from ({counted})")
+    return int(total.fetchall()[0][0])
 
 
 def _correct_u(model: MatchModel, *, floor: float) -> MatchModel:
@@ -331,7 +354,8 @@ def _model_from_splink(
     trained: Mapping[str, Any],
     settings: MatchSettings,
     start: MatchModel,
-    rows: Sequence[Mapping[str, object]],
+    tf: dict[str, dict[str, float]],
+    trained_on: int,
 ) -> MatchModel:
     by_name = {c["output_column_name"]: c for c in trained["comparisons"]}
     params: dict[str, tuple[LevelParams, ...]] = {}
@@ -358,8 +382,8 @@ def _model_from_splink(
         settings=settings.name,
         prior=float(trained["probability_two_random_records_match"]),
         params=params,
-        tf=term_frequencies(rows, settings.tf_columns),
-        trained_on=len(rows),
+        tf=tf,
+        trained_on=trained_on,
     )
 
 
