@@ -151,7 +151,7 @@ def test_columnar_batch_columns_keys_and_shared_equal_the_row_path() -> None:
     connection.register("sp", pa.table({"value": pa.array(phones, type=pa.string())}))
     query = f"select *, {block_keys_sql(default_model().match_settings)} as keys from "
     table = connection.sql(
-        f"{query} ({derive_sql('base', 'sp')}) order by unique_id"
+        f"{query} ({derive_sql('base', 'sp', masks=True)}) order by unique_id"
     ).to_arrow_table()
     marked = mark_shared(records, shared)
     for position, (record, row) in enumerate(zip(marked, table.to_pylist(), strict=True)):

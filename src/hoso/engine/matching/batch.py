@@ -539,7 +539,7 @@ def _sql_columns(comparison: Any) -> set[str]:
 
     names: set[str] = set()
     for level in comparison.levels:
-        names.update(re.findall(r'"([a-z0-9_]+)_[lr]"', level.sql))
+        names.update(re.findall(r'"([a-z0-9_]+)_[lr]"', level.sql_for("duckdb")))
     return names
 
 

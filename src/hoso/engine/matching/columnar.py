@@ -83,14 +83,20 @@ def _phone_blocks_sql(column: str) -> str:
     return f"nullif(list_sort(list_distinct({every})), [])"
 
 
-def derive_sql(source: str, shared_phones: str | None, *, uid: str = ROW) -> str:
-    """A query over :func:`base_table` giving the columns of ``to_row`` (and ``phone_masks``).
+def derive_sql(
+    source: str, shared_phones: str | None, *, uid: str = ROW, masks: bool = False
+) -> str:
+    """A query over :func:`base_table` giving the columns of ``to_row``.
+
+    ``phone_masks`` only with ``masks``: on DuckDB the comparisons test phones one digit
+    apart without them (``hoso_one_digit_apart``).
 
     Args:
         source: The base table's name.
         shared_phones: A table of shared phone numbers (column ``value``): they are left
             out of ``own_phones``. ``None``: no phone is shared.
         uid: The source column given as ``unique_id`` (the position, or ``record_id``).
+        masks: Add ``phone_masks`` too.
     """
     swap = (
         "case when day is null or day(day) > 12 or day(day) = month(day) then null "
@@ -116,6 +122,7 @@ def derive_sql(source: str, shared_phones: str | None, *, uid: str = ROW) -> str
             f"join {shared_phones} sp on sp.value = x.p group by x.{ROW}) s "
             f"on s.shared_row = b.{ROW}"
         )
+    mask_column = f"{PHONE_MASKS_SQL} as phone_masks," if masks else ""
     return f"""
         with b as (
             select *, nullif(all_phones, []) as phones, nullif(all_emails, []) as emails,
@@ -129,7 +136,7 @@ def derive_sql(source: str, shared_phones: str | None, *, uid: str = ROW) -> str
             cast(day as varchar) as birth_date,
             {swap} as birth_swap,
             birth_year, gender, phones,
-            {PHONE_MASKS_SQL} as phone_masks,
+            {mask_column}
             {_phone_blocks_sql("phones")} as phone_blocks,
             phones[1] as phone1,
             {own} as own_phones,

@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from hoso.engine.matching.model import LevelParams, MatchModel, default_model
 from hoso.engine.matching.record import PHONE_MASKS_SQL, MatchRecord, records_to_columns
-from hoso.engine.matching.settings import BlockingRule, Dialect, MatchSettings, quote_for
+from hoso.engine.matching.settings import (
+    DUCKDB_MACROS,
+    BlockingRule,
+    Dialect,
+    MatchSettings,
+    quote_for,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -236,6 +242,8 @@ def duckdb_connection(
         # Results are re-sorted by us; letting DuckDB drop insertion order saves memory.
         config["preserve_insertion_order"] = False
     connection = duckdb.connect(":memory:", config=config)
+    for macro in DUCKDB_MACROS:
+        connection.execute(macro)
     try:
         yield connection
     finally:
