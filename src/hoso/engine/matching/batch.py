@@ -26,10 +26,8 @@ from hoso.engine.matching.guards import (
     merge_evidence,
 )
 from hoso.engine.matching.model import (
-    Decision,
     MatchModel,
     Thresholds,
-    decide,
     default_model,
 )
 from hoso.engine.matching.record import MatchRecord, mark_shared, to_row
@@ -603,8 +601,13 @@ class _Clusters:
         self.parent[row] = row
         self.size[row] = 1
         self.people[row] = {_signature(record): record}
+        # record.strong_identifiers(), grouped by kind.
         kinds: dict[str, set[str]] = {}
-        for kind, value in record.strong_identifiers():
+        if record.phones:
+            kinds["phone"] = set(record.phones)
+        if record.emails:
+            kinds["email"] = set(record.emails)
+        for kind, value in record.identifiers:
             kinds.setdefault(kind, set()).add(value)
         self.kinds[row] = kinds
 
@@ -656,23 +659,24 @@ def _cluster(
     review: list[tuple[int, int, float, str]] = []
     refused_large = 0
     largest_refused: list[str] = []
-    level_rows = edges.levels
-    for index, (x, y, probability) in enumerate(
-        zip(edges.left, edges.right, edges.probability, strict=True)
+    merge_at, review_at = thresholds.merge, thresholds.review
+    for x, y, probability, reached in zip(
+        edges.left, edges.right, edges.probability, zip(*edges.levels, strict=True), strict=True
     ):
-        decision = decide(probability, thresholds)
-        if decision == Decision.IGNORE:
+        # decide(), inlined: hundreds of thousands of edges.
+        if probability < review_at:
             continue
-        if decision == Decision.REVIEW:
+        if probability < merge_at:
             review.append((x, y, probability, "uncertain"))
-            continue
-        levels = {name: column[index] for name, column in zip(names, level_rows, strict=True)}
-        evidence = merge_evidence(levels, records[x], records[y], shared)
-        if evidence is None:
-            review.append((x, y, probability, "no_merge_evidence"))
             continue
         a, b = clusters.root(x), clusters.root(y)
         if a == b:
+            # Already together: a review pair inside one cluster would be dropped anyway.
+            continue
+        levels = dict(zip(names, reached, strict=True))
+        evidence = merge_evidence(levels, records[x], records[y], shared)
+        if evidence is None:
+            review.append((x, y, probability, "no_merge_evidence"))
             continue
         blocked = clusters.blocked_by(a, b, policy)
         if blocked is not None:
