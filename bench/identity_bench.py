@@ -129,8 +129,16 @@ class PeakMemory:
         return self
 
     def _sample(self) -> None:
+        started = time.perf_counter()
+        self.timeline: list[tuple[float, int]] = []
         while not self._stop.wait(0.2):
-            self.samples.append(_status("VmRSS"))
+            rss = _status("VmRSS")
+            self.samples.append(rss)
+            self.timeline.append((round(time.perf_counter() - started, 1), round(rss / 1024)))
+
+    def peak_between(self, start: float, end: float) -> int:
+        """Peak sampled RSS (MB) between two offsets (seconds) from the start."""
+        return max((mb for at, mb in self.timeline if start <= at <= end), default=0)
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
@@ -834,6 +842,14 @@ def _hoso_batch(path: str, threads: int, memory_limit: str, sample: int) -> dict
     report["seconds"] = round(done - started, 1)
     report["peak_rss_mb"] = round(peak.peak_mb)
     report["resolve_phases"] = {k: round(v, 2) for k, v in result.stats.items()}
+    # Where the peak is: sampled RSS per phase (train, then resolve's phases in order).
+    bounds, at = {"train": (0.0, trained - started)}, trained - started
+    for phase in ("guards", "rows", "score", "cluster"):
+        seconds = result.stats.get(f"{phase}_seconds", 0.0)
+        bounds[phase] = (at, at + seconds)
+        at += seconds
+    report["peak_rss_mb_by_phase"] = {k: peak.peak_between(a, b) for k, (a, b) in bounds.items()}
+    report["rss_timeline_mb"] = peak.timeline
     assignment = {a.record_id: a.cluster_id for a in result.assignments}
     report["clusters"] = len(set(assignment.values()))
     report["review_pairs"] = len(result.review)
@@ -979,7 +995,8 @@ def run_batch(args: argparse.Namespace) -> dict[str, Any]:
     h = report["hoso"]
     print(
         f"hoso: train {h['train_seconds']} s (sample {args.sample:,}), resolve "
-        f"{h['resolve_seconds']} s {h['resolve_phases']}; preparing the records from stored "
+        f"{h['resolve_seconds']} s {h['resolve_phases']}; sampled peak RSS MB by phase "
+        f"{h['peak_rss_mb_by_phase']}; preparing the records from stored "
         f"values took {h['prepare_seconds']} s (not in the total); RSS with the records "
         f"loaded {h['rss_with_records_mb']} MB"
     )

@@ -13,6 +13,7 @@ rule. A differential test holds the derived columns equal to
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Final
 
 from hoso.engine.matching.guards import GuardPolicy, SharedIdentifier, first_different_pair
@@ -43,29 +44,31 @@ def base_table(records: Sequence[MatchRecord], *, with_ids: bool = False) -> pa.
 
     text = pa.string()
     texts = pa.list_(pa.string())
-    ids = {"record_id": pa.array([r.record_id for r in records], type=text)} if with_ids else {}
+
+    def column(name: str, kind: pa.DataType) -> pa.Array:
+        return pa.array(list(map(attrgetter(name), records)), type=kind)
+
+    identifiers = [
+        [f"{k}:{v}" for k, v in pairs] if pairs else None
+        for pairs in map(attrgetter("identifiers"), records)
+    ]
+    ids = {"record_id": column("record_id", text)} if with_ids else {}
     return pa.table(
         {
             ROW: pa.array(range(len(records)), type=pa.int64()),
             **ids,
-            "given": pa.array([r.given for r in records], type=text),
-            "family": pa.array([r.family for r in records], type=text),
-            "middle": pa.array([r.middle for r in records], type=text),
-            "words": pa.array([r.name_words for r in records], type=texts),
-            "day": pa.array([r.birth_date for r in records], type=pa.date32()),
-            "birth_year": pa.array([r.birth_year for r in records], type=pa.int64()),
-            "gender": pa.array([r.gender for r in records], type=text),
-            "all_phones": pa.array([r.phones for r in records], type=texts),
-            "all_emails": pa.array([r.emails for r in records], type=texts),
-            "all_ids": pa.array(
-                [
-                    [f"{k}:{v}" for k, v in r.identifiers] if r.identifiers else None
-                    for r in records
-                ],
-                type=texts,
-            ),
-            "province": pa.array([r.province for r in records], type=text),
-            "ward": pa.array([r.ward for r in records], type=text),
+            "given": column("given", text),
+            "family": column("family", text),
+            "middle": column("middle", text),
+            "words": column("name_words", texts),
+            "day": column("birth_date", pa.date32()),
+            "birth_year": column("birth_year", pa.int64()),
+            "gender": column("gender", text),
+            "all_phones": column("phones", texts),
+            "all_emails": column("emails", texts),
+            "all_ids": pa.array(identifiers, type=texts),
+            "province": column("province", text),
+            "ward": column("ward", text),
         }
     )
 
