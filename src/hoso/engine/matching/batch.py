@@ -32,7 +32,7 @@ from hoso.engine.matching.model import (
 )
 from hoso.engine.matching.record import MatchRecord, mark_shared, to_row
 from hoso.engine.matching.scoring import PairScore, score_pair, score_rows
-from hoso.engine.matching.settings import VIETNAMESE, BlockingRule, MatchSettings
+from hoso.engine.matching.settings import VIETNAMESE, MatchSettings
 from hoso.engine.matching.splink_bridge import (
     Backend,
     DuckDBOptions,
@@ -485,13 +485,21 @@ def _score_duckdb(
         stats["rows_seconds"] = rows_seconds + time.perf_counter() - started
 
         started = time.perf_counter()
+        # Pairs sharing a blocking key of any rule, each once (one exploded list).
+        connection.execute(
+            f"create table __hoso_pairs as with k as (select {columnar.ROW}, "
+            f"unnest({columnar.BLOCK_KEYS}) as key from __hoso_input) "
+            f"select distinct l.{columnar.ROW} as join_key_l, r.{columnar.ROW} as join_key_r "
+            f"from k l join k r on l.key = r.key and l.{columnar.ROW} < r.{columnar.ROW}"
+        )
+        stats["pairs"] = float(_count(connection, "__hoso_pairs"))
         by_weight = levels_by_weight(model) is not None
         predictions = predict_table(
             connection,
             "__hoso_input",
             model,
             threshold=thresholds.review,
-            blocking=[BlockingRule((columnar.BLOCK_KEYS,), (columnar.BLOCK_KEYS,))],
+            pairs="__hoso_pairs",
         )
         prefix = "mw" if by_weight else "gamma"
         uid = settings.unique_id
@@ -523,6 +531,10 @@ def _score_duckdb(
         )
         stats["score_seconds"] = time.perf_counter() - started
     return found, all_shared, edges
+
+
+def _count(connection: Any, table: str) -> int:
+    return int(connection.sql(f"select count(*) from {table}").fetchall()[0][0])
 
 
 def _strings_table(values: Sequence[str]) -> pa.Table:

@@ -474,15 +474,16 @@ def predict_table(
     model: MatchModel,
     *,
     threshold: float,
-    blocking: Sequence[BlockingRule],
+    pairs: str,
 ) -> str:
-    """Score the pairs of a table already in DuckDB; the name of Splink's predictions.
+    """Score given pairs of a table already in DuckDB; the name of Splink's predictions.
 
-    The table holds the columns the comparisons read, with integer unique ids;
-    ``blocking`` replaces the settings' rules (the batch path blocks on one exploded list
-    of every key). The predictions hold the ids, ``match_weight``, ``match_probability``
-    and, per comparison, ``mw_<name>`` (when :func:`levels_by_weight` can read levels
-    back) or ``gamma_<name>``.
+    The table holds the columns the comparisons read, with integer unique ids; ``pairs``
+    names a table of the candidate pairs (``join_key_l`` < ``join_key_r``, each once),
+    registered as Splink's blocked pairs: the batch path blocks itself, on one exploded
+    list of every key. The predictions hold the ids, ``match_weight``,
+    ``match_probability`` and, per comparison, ``mw_<name>`` (when
+    :func:`levels_by_weight` can read levels back) or ``gamma_<name>``.
     """
     from splink import DuckDBAPI, Linker
 
@@ -493,13 +494,19 @@ def predict_table(
     by_weight = levels_by_weight(model) is not None
     linker = Linker(
         table,
-        splink_settings(model, dialect="duckdb", blocking=blocking, by_weight=by_weight),
+        splink_settings(model, dialect="duckdb", blocking=(), by_weight=by_weight),
         log_level=None,
     )
     for column in settings.tf_columns:
         tf_table = _tf_arrow(column, model.tf.get(column, {}))
         registered = api.register(tf_table, table_name=f"__hoso_tf_{column}")
         linker.table_management.register_term_frequency_lookup(registered, column)
+    # Splink reads a match key per pair (which rule found it): one constant, not stored.
+    connection.execute(
+        f"create or replace view __hoso_blocked_pairs as select '0' as match_key, "
+        f"join_key_l, join_key_r from {pairs}"
+    )
+    linker.table_management.register_blocked_pairs_for_predict(api.register("__hoso_blocked_pairs"))
     predictions = linker.inference.predict(threshold_match_probability=threshold)
     return str(predictions.physical_name)
 
