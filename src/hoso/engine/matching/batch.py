@@ -469,29 +469,27 @@ def _score_duckdb(
         wanted = sorted(
             {c for comparison in settings.comparisons for c in _sql_columns(comparison)}
         )
-        quoted = ", ".join(f'"{c}"' for c in wanted)
+        quoted = ", ".join(f'"{c}"' for c in sorted({*wanted, "phone_blocks"}))
         connection.execute(
-            f"create table __hoso_input as select {columnar.ROW}, {quoted}, "
-            f"{columnar.block_keys_sql(settings)} as {columnar.BLOCK_KEYS} "
+            f"create table __hoso_input as select {columnar.ROW}, {quoted} "
             f"from ({columnar.derive_sql('__hoso_base', '__hoso_shared_phones')})"
         )
-        connection.register(
-            "__hoso_ids_arrow",
-            pa.table({"row": pa.array(range(len(ids)), type=pa.int64()), "id": pa.array(ids)}),
-        )
-        connection.execute("create table __hoso_ids as select * from __hoso_ids_arrow")
-        connection.unregister("__hoso_ids_arrow")
         connection.execute("drop table __hoso_base")
+        # Every blocking key of every rule, one row each.
+        connection.execute(
+            f"create table __hoso_keys as select {columnar.ROW}, "
+            f"unnest({columnar.block_keys_sql(settings)}) as key from __hoso_input"
+        )
         stats["rows_seconds"] = rows_seconds + time.perf_counter() - started
 
         started = time.perf_counter()
-        # Pairs sharing a blocking key of any rule, each once (one exploded list).
+        # Pairs sharing a blocking key of any rule, each once.
         connection.execute(
-            f"create table __hoso_pairs as with k as (select {columnar.ROW}, "
-            f"unnest({columnar.BLOCK_KEYS}) as key from __hoso_input) "
-            f"select distinct l.{columnar.ROW} as join_key_l, r.{columnar.ROW} as join_key_r "
-            f"from k l join k r on l.key = r.key and l.{columnar.ROW} < r.{columnar.ROW}"
+            f"create table __hoso_pairs as select distinct l.{columnar.ROW} as join_key_l, "
+            f"r.{columnar.ROW} as join_key_r from __hoso_keys l join __hoso_keys r "
+            f"on l.key = r.key and l.{columnar.ROW} < r.{columnar.ROW}"
         )
+        connection.execute("drop table __hoso_keys")
         stats["pairs"] = float(_count(connection, "__hoso_pairs"))
         by_weight = levels_by_weight(model) is not None
         predictions = predict_table(
@@ -501,6 +499,15 @@ def _score_duckdb(
             threshold=thresholds.review,
             pairs="__hoso_pairs",
         )
+        connection.execute("drop view __hoso_blocked_pairs")
+        connection.execute("drop table __hoso_pairs")
+        connection.execute("drop table __hoso_input")
+        connection.register(
+            "__hoso_ids_arrow",
+            pa.table({"row": pa.array(range(len(ids)), type=pa.int32()), "id": pa.array(ids)}),
+        )
+        connection.execute("create table __hoso_ids as select * from __hoso_ids_arrow")
+        connection.unregister("__hoso_ids_arrow")
         prefix = "mw" if by_weight else "gamma"
         uid = settings.unique_id
         level_columns = [f'p."{prefix}_{c.name}"' for c in settings.comparisons]
@@ -701,6 +708,10 @@ def _cluster(
         clusters.union(a, b)
         attached.setdefault(x, (probability, ids[y], evidence))
         attached.setdefault(y, (probability, ids[x], evidence))
+    # The clusters' identifiers and people are no longer needed: free them first.
+    clusters.kinds.clear()
+    clusters.people.clear()
+    clusters.size.clear()
     root = clusters.root
     assignments = []
     alone: tuple[float | None, str | None, str | None] = (None, None, None)

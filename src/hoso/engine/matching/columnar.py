@@ -55,7 +55,7 @@ def base_table(records: Sequence[MatchRecord], *, with_ids: bool = False) -> pa.
     ids = {"record_id": column("record_id", text)} if with_ids else {}
     return pa.table(
         {
-            ROW: pa.array(range(len(records)), type=pa.int64()),
+            ROW: pa.array(range(len(records)), type=pa.int32()),
             **ids,
             "given": column("given", text),
             "family": column("family", text),
