@@ -70,7 +70,7 @@ TRAINING_SAMPLE: Final = 100_000
 
 
 def train_model(
-    records: Sequence[MatchRecord],
+    records: Sequence[MatchRecord] | pa.Table,
     *,
     settings: MatchSettings = VIETNAMESE,
     seed: int = 42,
@@ -90,7 +90,8 @@ def train_model(
     common a name is). Larger inputs are sampled down to ``sample`` records.
 
     Args:
-        records: The workspace's records.
+        records: The workspace's records, or their
+            :func:`~hoso.engine.matching.columnar.records_table`.
         settings: Comparisons and rules.
         seed: Random seed for the sample and u sampling (same seed and records, same model,
             whatever their order).
@@ -107,10 +108,20 @@ def train_model(
         >>> model.trained_on, model.notes[0].startswith("too few records")
         (1, True)
     """
-    ordered = sorted(records, key=lambda r: r.record_id)
-    if len(ordered) > sample:
-        picked = random.Random(seed).sample(range(len(ordered)), sample)  # noqa: S311
-        ordered = [ordered[i] for i in sorted(picked)]
+    if not isinstance(records, Sequence):
+        records = columnar.TableRecords(records)
+    if isinstance(records, columnar.TableRecords):
+        ids = records.table.column("record_id").to_pylist()
+    else:
+        ids = [r.record_id for r in records]
+    order = sorted(range(len(ids)), key=ids.__getitem__)
+    del ids
+    if len(order) > sample:
+        picked = random.Random(seed).sample(range(len(order)), sample)  # noqa: S311
+        order = [order[i] for i in sorted(picked)]
+    if isinstance(records, columnar.TableRecords):
+        records.load(order)
+    ordered = [records[i] for i in order]
     if len(ordered) < MIN_TRAINING_RECORDS:
         return train_rows([to_row(r) for r in ordered], settings=settings, seed=seed)
     # The rows of to_row, built in SQL (as the batch builds them), with the record ids.
@@ -261,7 +272,8 @@ class BatchResult:
     def explain(self, left_id: str, right_id: str) -> PairScore:
         """The full scored explanation of a pair of the batch (pure scorer, on demand)."""
         assert self._model is not None  # noqa: S101
-        pair = [r for r in self._records if r.record_id in (left_id, right_id)]
+        wanted = (left_id, right_id)
+        pair = [self._records[i] for i, a in enumerate(self.assignments) if a.record_id in wanted]
         left, right = mark_shared(sorted(pair, key=lambda r: r.record_id != left_id), self.shared)
         return score_pair(self._model, left, right)
 
@@ -302,7 +314,7 @@ class _Edges:
 
 
 def resolve_batch(
-    records: Sequence[MatchRecord],
+    records: Sequence[MatchRecord] | pa.Table,
     model: MatchModel | None = None,
     thresholds: Thresholds | None = None,
     *,
@@ -330,7 +342,9 @@ def resolve_batch(
     scored pairs come back sorted, as columns.
 
     Args:
-        records: The batch (record ids unique).
+        records: The batch (record ids unique), or the Arrow table of
+            :func:`~hoso.engine.matching.columnar.records_table` (a million records then
+            never live as Python objects: only those the guards read are rebuilt).
         model: The model (default: :func:`~hoso.engine.matching.model.default_model`).
         thresholds: Merge and review thresholds.
         backend: ``auto``, ``python``, ``duckdb`` or ``spark``.
@@ -359,26 +373,33 @@ def resolve_batch(
     model = model or default_model()
     thresholds = thresholds or Thresholds()
     policy = policy or GuardPolicy()
+    table = None
+    if not isinstance(records, Sequence):
+        table, records = records, columnar.TableRecords(records)
     stats: dict[str, float] = {"records": float(len(records))}
     warnings: list[BatchWarning] = []
-    ids = [r.record_id for r in records]
+    if table is None:
+        ids = [r.record_id for r in records]
+        unusable = [r.record_id for r in records if not r.usable]
+        identified = any(r.has_identifier for r in records)
+    else:
+        ids, unusable, identified = columnar.ids_and_usable(table)
     if len(set(ids)) != len(ids):
         raise ValueError("record ids must be unique in a batch")
-    if not records:
+    if not ids:
         warnings.append(BatchWarning("empty_input"))
         return BatchResult((), (), tuple(warnings), {}, stats, model, ())
-    unusable = [r.record_id for r in records if not r.usable]
     if unusable:
         warnings.append(
             BatchWarning("unusable_records", {"count": len(unusable), "examples": unusable[:5]})
         )
-    if not any(r.has_identifier for r in records):
+    if not identified:
         warnings.append(BatchWarning("no_usable_identifiers", {"records": len(records)}))
 
     chosen = _backend(backend, len(records))
     if chosen == "duckdb":
         found, all_shared, edges = _score_duckdb(
-            records, ids, model, thresholds, policy, options, shared or {}, stats
+            records, table, ids, model, thresholds, policy, options, shared or {}, stats
         )
     else:
         started = time.perf_counter()
@@ -437,6 +458,7 @@ def resolve_batch(
 
 def _score_duckdb(
     records: Sequence[MatchRecord],
+    table: pa.Table | None,
     ids: list[str],
     model: MatchModel,
     thresholds: Thresholds,
@@ -453,7 +475,9 @@ def _score_duckdb(
     settings = model.match_settings
     with duckdb_connection(options or DuckDBOptions(), ordered=False) as connection:
         started = time.perf_counter()
-        connection.register("__hoso_base_arrow", columnar.base_table(records))
+        base = columnar.base_table(records) if table is None else columnar.with_positions(table)
+        connection.register("__hoso_base_arrow", base)
+        del base
         connection.execute("create table __hoso_base as select * from __hoso_base_arrow")
         connection.unregister("__hoso_base_arrow")
         rows_seconds = time.perf_counter() - started
@@ -673,6 +697,11 @@ def _cluster(
     shared: Mapping[tuple[str, str], SharedIdentifier],
 ) -> tuple[tuple[Assignment, ...], tuple[ReviewPair, ...], dict[str, Any]]:
     names = [c.name for c in model.match_settings.comparisons]
+    if isinstance(records, columnar.TableRecords):
+        # Only the records of merge edges are read: build them at once.
+        merging = [i for i, p in enumerate(edges.probability) if p >= thresholds.merge]
+        records.load(edges.left[i] for i in merging)
+        records.load(edges.right[i] for i in merging)
     clusters = _Clusters(records, ids)
     attached: dict[int, tuple[float | None, str | None, str | None]] = {}
     review: list[tuple[int, int, float, str]] = []

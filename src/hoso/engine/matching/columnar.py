@@ -12,7 +12,7 @@ rule. A differential test holds the derived columns equal to
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Final
 
@@ -24,13 +24,104 @@ if TYPE_CHECKING:
     import duckdb
     import pyarrow as pa
 
-__all__ = ["base_table", "block_keys_sql", "derive_sql", "find_shared"]
+__all__ = [
+    "TableRecords",
+    "base_table",
+    "block_keys_sql",
+    "derive_sql",
+    "find_shared",
+    "ids_and_usable",
+    "records_table",
+    "with_positions",
+]
 
 #: Column holding a record's position in the batch (Splink's unique id in the batch path:
 #: integers join and sort much faster than the caller's string ids).
 ROW: Final = "unique_id"
 #: Column holding every blocking key of a record (``<rule>=<value>|<value>``).
 BLOCK_KEYS: Final = "block_keys"
+
+
+def records_table(records: Sequence[MatchRecord]) -> pa.Table:
+    """The batch's columns of some records, with their ids.
+
+    :func:`~hoso.engine.matching.batch.resolve_batch` takes such a table instead of the
+    records: build it a chunk at a time and concatenate them, and a million records never
+    live as Python objects at once.
+    """
+    return base_table(records, with_ids=True).drop_columns([ROW])
+
+
+def with_positions(table: pa.Table) -> pa.Table:
+    """The table of :func:`records_table` with each row's position (``unique_id``)."""
+    import pyarrow as pa
+
+    return table.add_column(0, ROW, pa.array(range(table.num_rows), type=pa.int32()))
+
+
+class TableRecords(Sequence[MatchRecord]):
+    """The records of a :func:`records_table`, each built when first read.
+
+    Only what matching reads is rebuilt (no raw name, address or dropped values);
+    :meth:`load` builds many at once (the guards read a few hundred thousand of a million).
+    """
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+        self._built: dict[int, MatchRecord] = {}
+
+    def __len__(self) -> int:
+        return int(self.table.num_rows)
+
+    def __getitem__(self, index: int) -> MatchRecord:  # type: ignore[override]
+        if not isinstance(index, int):
+            raise TypeError("TableRecords takes one position at a time")
+        if index < 0:
+            index += len(self)
+        if index not in self._built:
+            self.load([index])
+        return self._built[index]
+
+    def __iter__(self) -> Iterator[MatchRecord]:
+        self.load(range(len(self)))
+        return (self._built[i] for i in range(len(self)))
+
+    def load(self, rows: Iterable[int]) -> None:
+        """Build the records at these positions (those not built yet)."""
+        import pyarrow as pa
+
+        missing = sorted({row for row in rows if row not in self._built})
+        if not missing:
+            return
+        part = self.table.take(pa.array(missing, type=pa.int64()))
+        columns = {name: part.column(name).to_pylist() for name in _RECORD_COLUMNS}
+        for position, row in enumerate(missing):
+            ids = columns["all_ids"][position]
+            self._built[row] = MatchRecord(
+                record_id=columns["record_id"][position],
+                name_words=tuple(columns["words"][position] or ()),
+                family=columns["family"][position],
+                middle=columns["middle"][position],
+                given=columns["given"][position],
+                birth_date=columns["day"][position],
+                birth_year=columns["birth_year"][position],
+                gender=columns["gender"][position],
+                phones=tuple(columns["all_phones"][position] or ()),
+                emails=tuple(columns["all_emails"][position] or ()),
+                identifiers=tuple(_kind_value(i) for i in ids) if ids else (),
+                province=columns["province"][position],
+                ward=columns["ward"][position],
+            )
+
+
+_RECORD_COLUMNS: Final = ("record_id", "given", "family", "middle", "words", "day",
+                          "birth_year", "gender", "all_phones", "all_emails", "all_ids",
+                          "province", "ward")  # fmt: skip
+
+
+def _kind_value(text: str) -> tuple[str, str]:
+    kind, _, value = text.partition(":")
+    return kind, value
 
 
 def base_table(records: Sequence[MatchRecord], *, with_ids: bool = False) -> pa.Table:
@@ -71,6 +162,23 @@ def base_table(records: Sequence[MatchRecord], *, with_ids: bool = False) -> pa.
             "ward": column("ward", text),
         }
     )
+
+
+def ids_and_usable(table: pa.Table) -> tuple[list[str], list[str], bool]:
+    """The ids of a :func:`records_table`'s records, the unusable ones, any identifier.
+
+    ``MatchRecord.usable`` and ``has_identifier``, column-wise.
+    """
+    import pyarrow.compute as pc
+
+    def present(name: str) -> Any:
+        return pc.fill_null(pc.greater(pc.list_value_length(table.column(name)), 0), False)
+
+    identified = pc.or_(pc.or_(present("all_phones"), present("all_emails")), present("all_ids"))
+    usable = pc.or_(present("words"), identified)
+    ids = table.column("record_id").to_pylist()
+    unusable = table.column("record_id").filter(pc.invert(usable)).to_pylist()
+    return ids, unusable, bool(pc.any(identified).as_py())
 
 
 def _phone_blocks_sql(column: str) -> str:
@@ -217,6 +325,8 @@ def find_shared(
     """
     table: Any = connection.sql(groups).to_arrow_table()
     shared: dict[tuple[str, str], SharedIdentifier] = {}
+    if isinstance(records, TableRecords):
+        records.load(row for reps in table.column("reps").to_pylist() if reps for row in reps)
     for kind, value, count, reps in zip(
         table.column("kind").to_pylist(),
         table.column("value").to_pylist(),
