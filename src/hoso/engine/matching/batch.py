@@ -10,9 +10,10 @@ records together, and no cluster grows past ``max_cluster_size``.
 
 from __future__ import annotations
 
+import gc
 import random
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
@@ -65,6 +66,8 @@ __all__ = [
 MIN_TRAINING_RECORDS: Final = 500
 #: Batches up to this size are scored by the pure scorer when ``backend="auto"``.
 PYTHON_BACKEND_MAX: Final = 2000
+#: Edges whose records are built together when resolving from a table.
+_WINDOW: Final = 50_000
 #: :func:`train_model` trains on a deterministic sample of this many records at most.
 TRAINING_SAMPLE: Final = 100_000
 
@@ -370,6 +373,27 @@ def resolve_batch(
         >>> sorted({a.cluster_id for a in resolve_batch(batch).assignments})
         ['1']
     """
+    # Hundreds of thousands of small objects, none in a reference cycle: the cyclic
+    # collector would walk the whole heap again and again while they are built.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _resolve(records, model, thresholds, backend, policy, options, spark, shared)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _resolve(
+    records: Sequence[MatchRecord] | pa.Table,
+    model: MatchModel | None,
+    thresholds: Thresholds | None,
+    backend: Backend | str,
+    policy: GuardPolicy | None,
+    options: DuckDBOptions | None,
+    spark: Any,
+    shared: Mapping[tuple[str, str], SharedIdentifier] | None,
+) -> BatchResult:
     model = model or default_model()
     thresholds = thresholds or Thresholds()
     policy = policy or GuardPolicy()
@@ -475,11 +499,13 @@ def _score_duckdb(
     settings = model.match_settings
     with duckdb_connection(options or DuckDBOptions(), ordered=False) as connection:
         started = time.perf_counter()
-        base = columnar.base_table(records) if table is None else columnar.with_positions(table)
-        connection.register("__hoso_base_arrow", base)
-        del base
-        connection.execute("create table __hoso_base as select * from __hoso_base_arrow")
-        connection.unregister("__hoso_base_arrow")
+        if table is None:
+            connection.register("__hoso_base_arrow", columnar.base_table(records))
+            connection.execute("create table __hoso_base as select * from __hoso_base_arrow")
+            connection.unregister("__hoso_base_arrow")
+        else:
+            # The caller's table is read in place (no copy).
+            connection.register("__hoso_base", columnar.with_positions(table))
         rows_seconds = time.perf_counter() - started
 
         started = time.perf_counter()
@@ -498,7 +524,10 @@ def _score_duckdb(
             f"create table __hoso_input as select {columnar.ROW}, {quoted} "
             f"from ({columnar.derive_sql('__hoso_base', '__hoso_shared_phones')})"
         )
-        connection.execute("drop table __hoso_base")
+        if table is None:
+            connection.execute("drop table __hoso_base")
+        else:
+            connection.unregister("__hoso_base")
         # Every blocking key of every rule, one row each.
         connection.execute(
             f"create table __hoso_keys as select {columnar.ROW}, "
@@ -620,8 +649,8 @@ class _Clusters:
     entries (most of a million are alone).
     """
 
-    def __init__(self, records: Sequence[MatchRecord], ids: Sequence[str]) -> None:
-        self.records = records
+    def __init__(self, record: Callable[[int], MatchRecord], ids: Sequence[str]) -> None:
+        self.record = record
         self.ids = ids
         self.parent: dict[int, int] = {}
         self.size: dict[int, int] = {}
@@ -640,7 +669,7 @@ class _Clusters:
     def _ensure(self, row: int) -> None:
         if row in self.parent:
             return
-        record = self.records[row]
+        record = self.record(row)
         self.parent[row] = row
         self.size[row] = 1
         self.people[row] = {_signature(record): record}
@@ -697,20 +726,39 @@ def _cluster(
     shared: Mapping[tuple[str, str], SharedIdentifier],
 ) -> tuple[tuple[Assignment, ...], tuple[ReviewPair, ...], dict[str, Any]]:
     names = [c.name for c in model.match_settings.comparisons]
-    if isinstance(records, columnar.TableRecords):
-        # Only the records of merge edges are read: build them at once.
-        merging = [i for i, p in enumerate(edges.probability) if p >= thresholds.merge]
-        records.load(edges.left[i] for i in merging)
-        records.load(edges.right[i] for i in merging)
-    clusters = _Clusters(records, ids)
+    # From a table, the records of merge edges are built a window of edges at a time:
+    # only those the clusters keep (one per distinct person) outlive their window.
+    table = records if isinstance(records, columnar.TableRecords) else None
+    window: dict[int, MatchRecord] = {}
+    record = window.__getitem__ if table is not None else records.__getitem__
+    clusters = _Clusters(record, ids)
     attached: dict[int, tuple[float | None, str | None, str | None]] = {}
     review: list[tuple[int, int, float, str]] = []
     refused_large = 0
     largest_refused: list[str] = []
     merge_at, review_at = thresholds.merge, thresholds.review
-    for x, y, probability, reached in zip(
-        edges.left, edges.right, edges.probability, zip(*edges.levels, strict=True), strict=True
+    for index, (x, y, probability, reached) in enumerate(
+        zip(
+            edges.left, edges.right, edges.probability, zip(*edges.levels, strict=True), strict=True
+        )
     ):
+        if table is not None and index % _WINDOW == 0:
+            window.clear()
+            end = index + _WINDOW
+            rows = sorted(
+                {
+                    row
+                    for a, b, p in zip(
+                        edges.left[index:end],
+                        edges.right[index:end],
+                        edges.probability[index:end],
+                        strict=True,
+                    )
+                    if p >= merge_at
+                    for row in (a, b)
+                }
+            )
+            window.update(zip(rows, table.build(rows), strict=True))
         # decide(), inlined: hundreds of thousands of edges.
         if probability < review_at:
             continue
@@ -722,7 +770,7 @@ def _cluster(
             # Already together: a review pair inside one cluster would be dropped anyway.
             continue
         levels = dict(zip(names, reached, strict=True))
-        evidence = merge_evidence(levels, records[x], records[y], shared)
+        evidence = merge_evidence(levels, record(x), record(y), shared)
         if evidence is None:
             review.append((x, y, probability, "no_merge_evidence"))
             continue
@@ -741,6 +789,7 @@ def _cluster(
     clusters.kinds.clear()
     clusters.people.clear()
     clusters.size.clear()
+    window.clear()
     root = clusters.root
     assignments = []
     alone: tuple[float | None, str | None, str | None] = (None, None, None)

@@ -12,6 +12,7 @@ rule. A differential test holds the derived columns equal to
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Final
@@ -64,6 +65,8 @@ class TableRecords(Sequence[MatchRecord]):
 
     Only what matching reads is rebuilt (no raw name, address or dropped values);
     :meth:`load` builds many at once (the guards read a few hundred thousand of a million).
+    Pass a table of one chunk (``combine_chunks()``): taking scattered rows from a chunked
+    table concatenates its chunks every time.
     """
 
     def __init__(self, table: pa.Table) -> None:
@@ -87,31 +90,49 @@ class TableRecords(Sequence[MatchRecord]):
         return (self._built[i] for i in range(len(self)))
 
     def load(self, rows: Iterable[int]) -> None:
-        """Build the records at these positions (those not built yet)."""
+        """Build the records at these positions (those not built yet) and keep them."""
+        missing = sorted({row for row in rows if row not in self._built})
+        self._built.update(zip(missing, self.build(missing), strict=True))
+
+    def forget(self) -> None:
+        """Drop the records built so far (they are built again when read)."""
+        self._built.clear()
+
+    def build(self, rows: Sequence[int]) -> list[MatchRecord]:
+        """The records at these positions, built now and not kept."""
         import pyarrow as pa
 
-        missing = sorted({row for row in rows if row not in self._built})
-        if not missing:
-            return
-        part = self.table.take(pa.array(missing, type=pa.int64()))
+        if not rows:
+            return []
+        part = self.table.take(pa.array(rows, type=pa.int64()))
         columns = {name: part.column(name).to_pylist() for name in _RECORD_COLUMNS}
-        for position, row in enumerate(missing):
+        # Name parts repeat a lot: one string object each, as prepare_record shares them.
+        for name in ("given", "family", "middle"):
+            columns[name] = [None if v is None else sys.intern(v) for v in columns[name]]
+        columns["words"] = [
+            tuple(sys.intern(w) for w in words) if words else () for words in columns["words"]
+        ]
+        out = []
+        for position in range(len(rows)):
             ids = columns["all_ids"][position]
-            self._built[row] = MatchRecord(
-                record_id=columns["record_id"][position],
-                name_words=tuple(columns["words"][position] or ()),
-                family=columns["family"][position],
-                middle=columns["middle"][position],
-                given=columns["given"][position],
-                birth_date=columns["day"][position],
-                birth_year=columns["birth_year"][position],
-                gender=columns["gender"][position],
-                phones=tuple(columns["all_phones"][position] or ()),
-                emails=tuple(columns["all_emails"][position] or ()),
-                identifiers=tuple(_kind_value(i) for i in ids) if ids else (),
-                province=columns["province"][position],
-                ward=columns["ward"][position],
+            out.append(
+                MatchRecord(
+                    record_id=columns["record_id"][position],
+                    name_words=columns["words"][position],
+                    family=columns["family"][position],
+                    middle=columns["middle"][position],
+                    given=columns["given"][position],
+                    birth_date=columns["day"][position],
+                    birth_year=columns["birth_year"][position],
+                    gender=columns["gender"][position],
+                    phones=tuple(columns["all_phones"][position] or ()),
+                    emails=tuple(columns["all_emails"][position] or ()),
+                    identifiers=tuple(_kind_value(i) for i in ids) if ids else (),
+                    province=columns["province"][position],
+                    ward=columns["ward"][position],
+                )
             )
+        return out
 
 
 _RECORD_COLUMNS: Final = ("record_id", "given", "family", "middle", "words", "day",
@@ -325,8 +346,11 @@ def find_shared(
     """
     table: Any = connection.sql(groups).to_arrow_table()
     shared: dict[tuple[str, str], SharedIdentifier] = {}
+    built: dict[int, MatchRecord] = {}
     if isinstance(records, TableRecords):
-        records.load(row for reps in table.column("reps").to_pylist() if reps for row in reps)
+        # Built for this check only, not kept.
+        wanted = sorted({r for reps in table.column("reps").to_pylist() if reps for r in reps})
+        built = dict(zip(wanted, records.build(wanted), strict=True))
     for kind, value, count, reps in zip(
         table.column("kind").to_pylist(),
         table.column("value").to_pylist(),
@@ -337,7 +361,7 @@ def find_shared(
         if count > policy.max_records_per_value:
             shared[(kind, value)] = SharedIdentifier(kind, value, "too_many_records", count)
             continue
-        example = first_different_pair([records[i] for i in reps])
+        example = first_different_pair([built[i] if built else records[i] for i in reps])
         if example is not None:
             shared[(kind, value)] = SharedIdentifier(
                 kind, value, "different_people", count, example
