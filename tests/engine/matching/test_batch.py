@@ -182,3 +182,26 @@ def test_training_is_deterministic_and_learns() -> None:
     phone = first.params["phone"][0]
     assert phone.m > 0.5
     assert phone.u < 0.001
+
+
+def test_a_table_of_records_resolves_and_trains_as_the_records() -> None:
+    import pyarrow as pa
+
+    from hoso.engine.matching.columnar import records_table
+
+    records = [to_match_record(r, parse_addresses=False) for r in generate(400, seed=11)]
+    table = pa.concat_tables([records_table(records[:300]), records_table(records[300:])])
+    assert train_model(table, seed=7, max_pairs=2e5).to_json() == (
+        train_model(records, seed=7, max_pairs=2e5).to_json()
+    )
+    model = default_model()
+    from_records = resolve_batch(records, model, backend="duckdb")
+    from_table = resolve_batch(table, model, backend="duckdb")
+    assert from_table.assignments == from_records.assignments
+    assert from_table.review == from_records.review
+    assert from_table.shared == from_records.shared
+    assert [w.code for w in from_table.warnings] == [w.code for w in from_records.warnings]
+    pair = next(a for a in from_table.assignments if a.via is not None)
+    assert from_table.explain(pair.record_id, pair.via or "") == from_records.explain(
+        pair.record_id, pair.via or ""
+    )

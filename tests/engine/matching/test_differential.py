@@ -121,3 +121,45 @@ def test_levels_are_read_from_gammas_when_two_levels_weigh_the_same() -> None:
     for edge in predict_edges(ROWS, model, threshold=0.0, backend="duckdb"):
         score = score_rows(model, by_id[edge.left], by_id[edge.right])
         assert tuple(c.level_index for c in score.comparisons) == edge.levels
+
+
+def test_columnar_batch_columns_keys_and_shared_equal_the_row_path() -> None:
+    """The batch's SQL columns, blocking keys and shared identifiers equal the Python ones."""
+    import duckdb
+    import pyarrow as pa
+
+    from hoso.engine.matching.blocking import row_keys
+    from hoso.engine.matching.columnar import base_table, block_keys_sql, derive_sql, find_shared
+    from hoso.engine.matching.guards import GuardPolicy
+
+    records = [
+        *RECORDS,
+        prepare_record(
+            "y1",
+            full_name="Lan",
+            phones=["0903123456", "0903123457"],
+            emails=["x.y+tag@gmail.com", "xy@yahoo.com"],
+            identifiers=[("external_id", "a:b"), ("zalo_id", "z1")],
+            birth_date="12/03/1990",
+        ),
+        prepare_record("y2", full_name="Lan", phones=["0903123456"], birth_date="03/12/1990"),
+    ]
+    connection = duckdb.connect()
+    connection.register("base", base_table(records))
+    policy = GuardPolicy(max_records_per_value=3)
+    shared = find_shared(connection, "base", records, policy)
+    expected = find_shared_identifiers(records, policy)
+    assert shared == expected
+    assert list(shared) == list(expected)  # the same order: warnings list the first ones
+    assert any(s.reason == "too_many_records" for s in shared.values())
+    phones = [v for k, v in shared if k == "phone"]
+    connection.register("sp", pa.table({"value": pa.array(phones, type=pa.string())}))
+    query = f"select *, {block_keys_sql(default_model().match_settings)} as keys from "
+    table = connection.sql(
+        f"{query} ({derive_sql('base', 'sp', masks=True)}) order by unique_id"
+    ).to_arrow_table()
+    marked = mark_shared(records, shared)
+    for position, (record, row) in enumerate(zip(marked, table.to_pylist(), strict=True)):
+        keys = row.pop("keys")
+        assert row == {**to_row(record), "unique_id": position}
+        assert set(keys) == row_keys(to_row(record))

@@ -10,12 +10,14 @@ records together, and no cluster grows past ``max_cluster_size``.
 
 from __future__ import annotations
 
+import gc
 import random
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
+from hoso.engine.matching import columnar
 from hoso.engine.matching.blocking import candidate_pairs
 from hoso.engine.matching.guards import (
     GuardPolicy,
@@ -25,10 +27,8 @@ from hoso.engine.matching.guards import (
     merge_evidence,
 )
 from hoso.engine.matching.model import (
-    Decision,
     MatchModel,
     Thresholds,
-    decide,
     default_model,
 )
 from hoso.engine.matching.record import MatchRecord, mark_shared, to_row
@@ -38,10 +38,16 @@ from hoso.engine.matching.splink_bridge import (
     Backend,
     DuckDBOptions,
     Edge,
+    duckdb_connection,
+    level_indices,
+    levels_by_weight,
     predict_edges,
-    records_to_arrow,
+    predict_table,
     train_parameters,
 )
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = [
     "MIN_TRAINING_RECORDS",
@@ -60,12 +66,14 @@ __all__ = [
 MIN_TRAINING_RECORDS: Final = 500
 #: Batches up to this size are scored by the pure scorer when ``backend="auto"``.
 PYTHON_BACKEND_MAX: Final = 2000
+#: Edges whose records are built together when resolving from a table.
+_WINDOW: Final = 50_000
 #: :func:`train_model` trains on a deterministic sample of this many records at most.
 TRAINING_SAMPLE: Final = 100_000
 
 
 def train_model(
-    records: Sequence[MatchRecord],
+    records: Sequence[MatchRecord] | pa.Table,
     *,
     settings: MatchSettings = VIETNAMESE,
     seed: int = 42,
@@ -85,7 +93,8 @@ def train_model(
     common a name is). Larger inputs are sampled down to ``sample`` records.
 
     Args:
-        records: The workspace's records.
+        records: The workspace's records, or their
+            :func:`~hoso.engine.matching.columnar.records_table`.
         settings: Comparisons and rules.
         seed: Random seed for the sample and u sampling (same seed and records, same model,
             whatever their order).
@@ -102,22 +111,35 @@ def train_model(
         >>> model.trained_on, model.notes[0].startswith("too few records")
         (1, True)
     """
-    ordered = sorted(records, key=lambda r: r.record_id)
-    if len(ordered) > sample:
-        picked = random.Random(seed).sample(range(len(ordered)), sample)  # noqa: S311
-        ordered = [ordered[i] for i in sorted(picked)]
-    ordered = mark_shared(ordered, find_shared_identifiers(ordered))
-    return train_rows(
-        [to_row(r) for r in ordered],
-        settings=settings,
-        seed=seed,
-        max_pairs=max_pairs,
-        options=options,
-    )
+    if not isinstance(records, Sequence):
+        records = columnar.TableRecords(records)
+    if isinstance(records, columnar.TableRecords):
+        ids = records.table.column("record_id").to_pylist()
+    else:
+        ids = [r.record_id for r in records]
+    order = sorted(range(len(ids)), key=ids.__getitem__)
+    del ids
+    if len(order) > sample:
+        picked = random.Random(seed).sample(range(len(order)), sample)  # noqa: S311
+        order = [order[i] for i in sorted(picked)]
+    if isinstance(records, columnar.TableRecords):
+        records.load(order)
+    ordered = [records[i] for i in order]
+    if len(ordered) < MIN_TRAINING_RECORDS:
+        return train_rows([to_row(r) for r in ordered], settings=settings, seed=seed)
+    # The rows of to_row, built in SQL (as the batch builds them), with the record ids.
+    with duckdb_connection(options or DuckDBOptions()) as connection:
+        connection.register("__hoso_base", columnar.base_table(ordered, with_ids=True))
+        shared = columnar.find_shared(connection, "__hoso_base", ordered, GuardPolicy())
+        phones = sorted(value for kind, value in shared if kind == "phone")
+        connection.register("__hoso_shared_phones", _strings_table(phones))
+        derived = columnar.derive_sql("__hoso_base", "__hoso_shared_phones", uid="record_id")
+        table = connection.sql(f"{derived} order by b.{columnar.ROW}").to_arrow_table()
+    return train_rows(table, settings=settings, seed=seed, max_pairs=max_pairs, options=options)
 
 
 def train_rows(
-    rows: Sequence[Mapping[str, object]],
+    rows: Sequence[Mapping[str, object]] | pa.Table,
     *,
     settings: MatchSettings,
     seed: int = 42,
@@ -126,18 +148,20 @@ def train_rows(
 ) -> MatchModel:
     """:func:`train_model` on rows already flattened (any settings, e.g. a benchmark's).
 
-    The rows are used in the order given: sort them for order-independence.
+    The rows (or an Arrow table of them) are used in the order given: sort them for
+    order-independence.
     """
-    if len(rows) < MIN_TRAINING_RECORDS:
+    count = len(rows) if isinstance(rows, Sequence) else rows.num_rows
+    if count < MIN_TRAINING_RECORDS:
         base = default_model(settings)
         # No term frequencies either: in a file of ten rows, "Lan" may be half the names.
         return MatchModel(
             settings=base.settings,
             prior=base.prior,
             params=base.params,
-            trained_on=len(rows),
+            trained_on=count,
             seed=seed,
-            notes=(f"too few records to train ({len(rows)} < {MIN_TRAINING_RECORDS})",),
+            notes=(f"too few records to train ({count} < {MIN_TRAINING_RECORDS})",),
         )
     # Sampling and EM in several DuckDB threads can order rows differently from run to run;
     # one thread makes the same records and seed give the same model.
@@ -238,7 +262,7 @@ class BatchResult:
     shared: Mapping[tuple[str, str], SharedIdentifier]
     stats: Mapping[str, float]
     _model: MatchModel | None = field(default=None, repr=False)
-    _records: Mapping[str, MatchRecord] = field(default_factory=dict, repr=False)
+    _records: Sequence[MatchRecord] = field(default=(), repr=False)
 
     @property
     def clusters(self) -> dict[str, list[str]]:
@@ -251,11 +275,49 @@ class BatchResult:
     def explain(self, left_id: str, right_id: str) -> PairScore:
         """The full scored explanation of a pair of the batch (pure scorer, on demand)."""
         assert self._model is not None  # noqa: S101
-        return score_pair(self._model, self._records[left_id], self._records[right_id])
+        wanted = (left_id, right_id)
+        pair = [self._records[i] for i, a in enumerate(self.assignments) if a.record_id in wanted]
+        left, right = mark_shared(sorted(pair, key=lambda r: r.record_id != left_id), self.shared)
+        return score_pair(self._model, left, right)
+
+
+@dataclass(slots=True)
+class _Edges:
+    """Scored pairs as columns, strongest first (then by record ids), ``left`` < ``right``.
+
+    ``left``/``right`` are positions in the batch; ``levels`` holds, per comparison, the
+    level key reached by each pair.
+    """
+
+    left: list[int]
+    right: list[int]
+    probability: list[float]
+    levels: list[list[str]]
+
+    @classmethod
+    def from_edges(cls, edges: Sequence[Edge], ids: Sequence[str], model: MatchModel) -> _Edges:
+        position = {rid: i for i, rid in enumerate(ids)}
+        ordered = [
+            e
+            if e.left < e.right
+            else Edge(e.right, e.left, e.match_weight, e.probability, e.levels)
+            for e in edges
+        ]
+        ordered.sort(key=lambda e: (-e.match_weight, e.left, e.right))
+        comparisons = model.match_settings.comparisons
+        return cls(
+            left=[position[e.left] for e in ordered],
+            right=[position[e.right] for e in ordered],
+            probability=[e.probability for e in ordered],
+            levels=[
+                [comparison.levels[e.levels[k]].key for e in ordered]
+                for k, comparison in enumerate(comparisons)
+            ],
+        )
 
 
 def resolve_batch(
-    records: Sequence[MatchRecord],
+    records: Sequence[MatchRecord] | pa.Table,
     model: MatchModel | None = None,
     thresholds: Thresholds | None = None,
     *,
@@ -277,8 +339,15 @@ def resolve_batch(
     different people (:func:`~hoso.engine.matching.guards.clearly_different`) through a
     chain; refused merges become review pairs. The result does not depend on the input order.
 
+    On DuckDB the batch is columnar: the records' attributes are read once into Arrow,
+    the shared identifiers are grouped, the comparison columns and one list of every
+    blocking key are derived in SQL (see :mod:`~hoso.engine.matching.columnar`), and the
+    scored pairs come back sorted, as columns.
+
     Args:
-        records: The batch (record ids unique).
+        records: The batch (record ids unique), or the Arrow table of
+            :func:`~hoso.engine.matching.columnar.records_table` (a million records then
+            never live as Python objects: only those the guards read are rebuilt).
         model: The model (default: :func:`~hoso.engine.matching.model.default_model`).
         thresholds: Merge and review thresholds.
         backend: ``auto``, ``python``, ``duckdb`` or ``spark``.
@@ -304,28 +373,80 @@ def resolve_batch(
         >>> sorted({a.cluster_id for a in resolve_batch(batch).assignments})
         ['1']
     """
+    # Hundreds of thousands of small objects, none in a reference cycle: the cyclic
+    # collector would walk the whole heap again and again while they are built.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _resolve(records, model, thresholds, backend, policy, options, spark, shared)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _resolve(
+    records: Sequence[MatchRecord] | pa.Table,
+    model: MatchModel | None,
+    thresholds: Thresholds | None,
+    backend: Backend | str,
+    policy: GuardPolicy | None,
+    options: DuckDBOptions | None,
+    spark: Any,
+    shared: Mapping[tuple[str, str], SharedIdentifier] | None,
+) -> BatchResult:
     model = model or default_model()
     thresholds = thresholds or Thresholds()
     policy = policy or GuardPolicy()
+    table = None
+    if not isinstance(records, Sequence):
+        table, records = records, columnar.TableRecords(records)
     stats: dict[str, float] = {"records": float(len(records))}
     warnings: list[BatchWarning] = []
-    ids = [r.record_id for r in records]
+    if table is None:
+        ids = [r.record_id for r in records]
+        unusable = [r.record_id for r in records if not r.usable]
+        identified = any(r.has_identifier for r in records)
+    else:
+        ids, unusable, identified = columnar.ids_and_usable(table)
     if len(set(ids)) != len(ids):
         raise ValueError("record ids must be unique in a batch")
-    if not records:
+    if not ids:
         warnings.append(BatchWarning("empty_input"))
-        return BatchResult((), (), tuple(warnings), {}, stats, model, {})
-    unusable = [r.record_id for r in records if not r.usable]
+        return BatchResult((), (), tuple(warnings), {}, stats, model, ())
     if unusable:
         warnings.append(
             BatchWarning("unusable_records", {"count": len(unusable), "examples": unusable[:5]})
         )
-    if not any(r.has_identifier for r in records):
+    if not identified:
         warnings.append(BatchWarning("no_usable_identifiers", {"records": len(records)}))
 
-    started = time.perf_counter()
-    found = find_shared_identifiers(records, policy)
-    all_shared = {**(shared or {}), **found}
+    chosen = _backend(backend, len(records))
+    if chosen == "duckdb":
+        found, all_shared, edges = _score_duckdb(
+            records, table, ids, model, thresholds, policy, options, shared or {}, stats
+        )
+    else:
+        started = time.perf_counter()
+        found = find_shared_identifiers(records, policy)
+        all_shared = {**(shared or {}), **found}
+        # Phones used by several people compare at their own, weaker level.
+        marked = mark_shared(records, all_shared)
+        stats["guards_seconds"] = time.perf_counter() - started
+        started = time.perf_counter()
+        rows = [to_row(r) for r in marked]
+        del marked
+        stats["rows_seconds"] = time.perf_counter() - started
+        started = time.perf_counter()
+        if chosen == "python":
+            scored = _python_edges(rows, model, thresholds.review)
+        else:
+            scored = predict_edges(
+                rows, model, threshold=thresholds.review, backend=chosen, spark=spark
+            )
+        del rows
+        edges = _Edges.from_edges(scored, ids, model)
+        stats["score_seconds"] = time.perf_counter() - started
+    stats["edges"] = float(len(edges.left))
     if found:
         examples = sorted(found.values(), key=lambda s: -s.records)[:5]
         warnings.append(
@@ -340,29 +461,10 @@ def resolve_batch(
                 },
             )
         )
-    # Phones used by several people compare at their own, weaker level.
-    records = mark_shared(records, all_shared)
-    by_id = {r.record_id: r for r in records}
-    stats["guards_seconds"] = time.perf_counter() - started
-
-    started = time.perf_counter()
-    chosen = _backend(backend, len(records))
-    table: Any = records_to_arrow(records) if chosen == "duckdb" else [to_row(r) for r in records]
-    stats["rows_seconds"] = time.perf_counter() - started
-    started = time.perf_counter()
-    if chosen == "python":
-        edges = _python_edges(table, model, thresholds.review)
-    else:
-        edges = predict_edges(
-            table, model, threshold=thresholds.review, backend=chosen, options=options, spark=spark
-        )
-    del table
-    stats["score_seconds"] = time.perf_counter() - started
-    stats["edges"] = float(len(edges))
 
     started = time.perf_counter()
     assignments, review, giant = _cluster(
-        edges, records, by_id, model, thresholds, policy, all_shared
+        edges, records, ids, model, thresholds, policy, all_shared
     )
     stats["cluster_seconds"] = time.perf_counter() - started
     if giant:
@@ -374,8 +476,141 @@ def resolve_batch(
         shared=all_shared,
         stats=stats,
         _model=model,
-        _records=by_id,
+        _records=records,
     )
+
+
+def _score_duckdb(
+    records: Sequence[MatchRecord],
+    table: pa.Table | None,
+    ids: list[str],
+    model: MatchModel,
+    thresholds: Thresholds,
+    policy: GuardPolicy,
+    options: DuckDBOptions | None,
+    known: Mapping[tuple[str, str], SharedIdentifier],
+    stats: dict[str, float],
+) -> tuple[
+    dict[tuple[str, str], SharedIdentifier], dict[tuple[str, str], SharedIdentifier], _Edges
+]:
+    """Guards, columns and Splink scoring in one DuckDB connection, columnar throughout."""
+    import pyarrow as pa
+
+    settings = model.match_settings
+    with duckdb_connection(options or DuckDBOptions(), ordered=False) as connection:
+        started = time.perf_counter()
+        if table is None:
+            connection.register("__hoso_base_arrow", columnar.base_table(records))
+            connection.execute("create table __hoso_base as select * from __hoso_base_arrow")
+            connection.unregister("__hoso_base_arrow")
+        else:
+            # The caller's table is read in place (no copy).
+            connection.register("__hoso_base", columnar.with_positions(table))
+        rows_seconds = time.perf_counter() - started
+
+        started = time.perf_counter()
+        found = columnar.find_shared(connection, "__hoso_base", records, policy)
+        all_shared = {**known, **found}
+        phones = sorted({value for kind, value in all_shared if kind == "phone"})
+        connection.register("__hoso_shared_phones", _strings_table(phones))
+        stats["guards_seconds"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        wanted = sorted(
+            {c for comparison in settings.comparisons for c in _sql_columns(comparison)}
+        )
+        quoted = ", ".join(f'"{c}"' for c in sorted({*wanted, "phone_blocks"}))
+        connection.execute(
+            f"create table __hoso_input as select {columnar.ROW}, {quoted} "
+            f"from ({columnar.derive_sql('__hoso_base', '__hoso_shared_phones')})"
+        )
+        if table is None:
+            connection.execute("drop table __hoso_base")
+        else:
+            connection.unregister("__hoso_base")
+        # Every blocking key of every rule, one row each.
+        connection.execute(
+            f"create table __hoso_keys as select {columnar.ROW}, "
+            f"unnest({columnar.block_keys_sql(settings)}) as key from __hoso_input"
+        )
+        stats["rows_seconds"] = rows_seconds + time.perf_counter() - started
+
+        started = time.perf_counter()
+        # Pairs sharing a blocking key of any rule, each once.
+        connection.execute(
+            f"create table __hoso_pairs as select distinct l.{columnar.ROW} as join_key_l, "
+            f"r.{columnar.ROW} as join_key_r from __hoso_keys l join __hoso_keys r "
+            f"on l.key = r.key and l.{columnar.ROW} < r.{columnar.ROW}"
+        )
+        connection.execute("drop table __hoso_keys")
+        stats["pairs"] = float(_count(connection, "__hoso_pairs"))
+        by_weight = levels_by_weight(model) is not None
+        predictions = predict_table(
+            connection,
+            "__hoso_input",
+            model,
+            threshold=thresholds.review,
+            pairs="__hoso_pairs",
+        )
+        connection.execute("drop view __hoso_blocked_pairs")
+        connection.execute("drop table __hoso_pairs")
+        connection.execute("drop table __hoso_input")
+        connection.register(
+            "__hoso_ids_arrow",
+            pa.table({"row": pa.array(range(len(ids)), type=pa.int32()), "id": pa.array(ids)}),
+        )
+        connection.execute("create table __hoso_ids as select * from __hoso_ids_arrow")
+        connection.unregister("__hoso_ids_arrow")
+        prefix = "mw" if by_weight else "gamma"
+        uid = settings.unique_id
+        level_columns = [f'p."{prefix}_{c.name}"' for c in settings.comparisons]
+        # Strongest first, then by record ids, each pair with its smaller record id left.
+        arrow = connection.sql(
+            f"""
+            select case when l.id < r.id then l.row else r.row end as a,
+                   case when l.id < r.id then r.row else l.row end as b,
+                   p.match_probability, {", ".join(level_columns)}
+            from {predictions} p
+            join __hoso_ids l on l.row = p."{uid}_l"
+            join __hoso_ids r on r.row = p."{uid}_r"
+            order by p.match_weight desc, least(l.id, r.id), greatest(l.id, r.id)
+            """
+        ).to_arrow_table()
+        levels = []
+        for position, comparison in enumerate(settings.comparisons):
+            indices = level_indices(
+                arrow.column(3 + position), position, model, by_weight=by_weight
+            )
+            keys = pa.array([level.key for level in comparison.levels])
+            levels.append(keys.take(indices).to_pylist())
+        edges = _Edges(
+            left=arrow.column("a").to_pylist(),
+            right=arrow.column("b").to_pylist(),
+            probability=arrow.column("match_probability").to_pylist(),
+            levels=levels,
+        )
+        stats["score_seconds"] = time.perf_counter() - started
+    return found, all_shared, edges
+
+
+def _count(connection: Any, table: str) -> int:
+    return int(connection.sql(f"select count(*) from {table}").fetchall()[0][0])
+
+
+def _strings_table(values: Sequence[str]) -> pa.Table:
+    import pyarrow as pa
+
+    return pa.table({"value": pa.array(values, type=pa.string())})
+
+
+def _sql_columns(comparison: Any) -> set[str]:
+    """The row columns a comparison's SQL reads (``"x_l"``/``"x_r"``)."""
+    import re
+
+    names: set[str] = set()
+    for level in comparison.levels:
+        names.update(re.findall(r'"([a-z0-9_]+)_[lr]"', level.sql_for("duckdb")))
+    return names
 
 
 def _backend(backend: str, size: int) -> Backend:
@@ -408,19 +643,21 @@ def _python_edges(
 class _Clusters:
     """Union-find keeping, per cluster, its size, identifiers and distinct people.
 
-    Per cluster: its size, its identifier values per kind, and one record per distinct
-    (given name, birth date), to check that no two members are clearly different people.
-    Only records that take part in a merge get entries (most of a million are alone).
+    Keys are positions in the batch. Per cluster: its size, its identifier values per
+    kind, and one record per distinct (given name, birth date), to check that no two
+    members are clearly different people. Only records that take part in a merge get
+    entries (most of a million are alone).
     """
 
-    def __init__(self, by_id: Mapping[str, MatchRecord]) -> None:
-        self.by_id = by_id
-        self.parent: dict[str, str] = {}
-        self.size: dict[str, int] = {}
-        self.kinds: dict[str, dict[str, set[str]]] = {}
-        self.people: dict[str, dict[tuple[object, ...], MatchRecord]] = {}
+    def __init__(self, record: Callable[[int], MatchRecord], ids: Sequence[str]) -> None:
+        self.record = record
+        self.ids = ids
+        self.parent: dict[int, int] = {}
+        self.size: dict[int, int] = {}
+        self.kinds: dict[int, dict[str, set[str]]] = {}
+        self.people: dict[int, dict[tuple[object, ...], MatchRecord]] = {}
 
-    def root(self, key: str) -> str:
+    def root(self, key: int) -> int:
         parent = self.parent
         if key not in parent:
             return key
@@ -429,19 +666,24 @@ class _Clusters:
             key = parent[key]
         return key
 
-    def _ensure(self, rid: str) -> None:
-        if rid in self.parent:
+    def _ensure(self, row: int) -> None:
+        if row in self.parent:
             return
-        record = self.by_id[rid]
-        self.parent[rid] = rid
-        self.size[rid] = 1
-        self.people[rid] = {_signature(record): record}
+        record = self.record(row)
+        self.parent[row] = row
+        self.size[row] = 1
+        self.people[row] = {_signature(record): record}
+        # record.strong_identifiers(), grouped by kind.
         kinds: dict[str, set[str]] = {}
-        for kind, value in record.strong_identifiers():
+        if record.phones:
+            kinds["phone"] = set(record.phones)
+        if record.emails:
+            kinds["email"] = set(record.emails)
+        for kind, value in record.identifiers:
             kinds.setdefault(kind, set()).add(value)
-        self.kinds[rid] = kinds
+        self.kinds[row] = kinds
 
-    def blocked_by(self, a: str, b: str, policy: GuardPolicy) -> str | None:
+    def blocked_by(self, a: int, b: int, policy: GuardPolicy) -> str | None:
         self._ensure(a)
         self._ensure(b)
         if self.size[a] + self.size[b] > policy.max_cluster_size:
@@ -457,8 +699,8 @@ class _Clusters:
                     return "conflicting_records"
         return None
 
-    def union(self, a: str, b: str) -> None:
-        keep, drop = (a, b) if a < b else (b, a)
+    def union(self, a: int, b: int) -> None:
+        keep, drop = (a, b) if self.ids[a] < self.ids[b] else (b, a)
         self.parent[drop] = keep
         self.size[keep] += self.size.pop(drop)
         merged = self.kinds.pop(drop)
@@ -475,59 +717,90 @@ def _signature(record: MatchRecord) -> tuple[object, ...]:
 
 
 def _cluster(
-    edges: Sequence[Edge],
+    edges: _Edges,
     records: Sequence[MatchRecord],
-    by_id: Mapping[str, MatchRecord],
+    ids: Sequence[str],
     model: MatchModel,
     thresholds: Thresholds,
     policy: GuardPolicy,
     shared: Mapping[tuple[str, str], SharedIdentifier],
 ) -> tuple[tuple[Assignment, ...], tuple[ReviewPair, ...], dict[str, Any]]:
-    comparisons = model.match_settings.comparisons
-    ordered = [
-        e if e.left < e.right else Edge(e.right, e.left, e.match_weight, e.probability, e.levels)
-        for e in edges
-    ]
-    ordered.sort(key=lambda e: (-e.match_weight, e.left, e.right))
-    clusters = _Clusters(by_id)
-    attached: dict[str, tuple[float, str, str]] = {}
-    review: list[ReviewPair] = []
+    names = [c.name for c in model.match_settings.comparisons]
+    # From a table, the records of merge edges are built a window of edges at a time:
+    # only those the clusters keep (one per distinct person) outlive their window.
+    table = records if isinstance(records, columnar.TableRecords) else None
+    window: dict[int, MatchRecord] = {}
+    record = window.__getitem__ if table is not None else records.__getitem__
+    clusters = _Clusters(record, ids)
+    attached: dict[int, tuple[float | None, str | None, str | None]] = {}
+    review: list[tuple[int, int, float, str]] = []
     refused_large = 0
     largest_refused: list[str] = []
-    for edge in ordered:
-        decision = decide(edge.probability, thresholds)
-        if decision == Decision.IGNORE:
+    merge_at, review_at = thresholds.merge, thresholds.review
+    for index, (x, y, probability, reached) in enumerate(
+        zip(
+            edges.left, edges.right, edges.probability, zip(*edges.levels, strict=True), strict=True
+        )
+    ):
+        if table is not None and index % _WINDOW == 0:
+            window.clear()
+            end = index + _WINDOW
+            rows = sorted(
+                {
+                    row
+                    for a, b, p in zip(
+                        edges.left[index:end],
+                        edges.right[index:end],
+                        edges.probability[index:end],
+                        strict=True,
+                    )
+                    if p >= merge_at
+                    for row in (a, b)
+                }
+            )
+            window.update(zip(rows, table.build(rows), strict=True))
+        # decide(), inlined: hundreds of thousands of edges.
+        if probability < review_at:
             continue
-        left, right = by_id[edge.left], by_id[edge.right]
-        if decision == Decision.REVIEW:
-            review.append(ReviewPair(edge.left, edge.right, edge.probability, "uncertain"))
+        if probability < merge_at:
+            review.append((x, y, probability, "uncertain"))
             continue
-        levels = {c.name: c.levels[i].key for c, i in zip(comparisons, edge.levels, strict=True)}
-        evidence = merge_evidence(levels, left, right, shared)
-        if evidence is None:
-            review.append(ReviewPair(edge.left, edge.right, edge.probability, "no_merge_evidence"))
-            continue
-        a, b = clusters.root(edge.left), clusters.root(edge.right)
+        a, b = clusters.root(x), clusters.root(y)
         if a == b:
+            # Already together: a review pair inside one cluster would be dropped anyway.
+            continue
+        levels = dict(zip(names, reached, strict=True))
+        evidence = merge_evidence(levels, record(x), record(y), shared)
+        if evidence is None:
+            review.append((x, y, probability, "no_merge_evidence"))
             continue
         blocked = clusters.blocked_by(a, b, policy)
         if blocked is not None:
-            review.append(ReviewPair(edge.left, edge.right, edge.probability, blocked))
+            review.append((x, y, probability, blocked))
             if blocked == "cluster_too_large":
                 refused_large += 1
                 if not largest_refused:
-                    largest_refused = [edge.left, edge.right]
+                    largest_refused = [ids[x], ids[y]]
             continue
         clusters.union(a, b)
-        for rid, other in ((edge.left, edge.right), (edge.right, edge.left)):
-            attached.setdefault(rid, (edge.probability, other, evidence))
-    roots = {r.record_id: clusters.root(r.record_id) for r in records}
+        attached.setdefault(x, (probability, ids[y], evidence))
+        attached.setdefault(y, (probability, ids[x], evidence))
+    # The clusters' identifiers and people are no longer needed: free them first.
+    clusters.kinds.clear()
+    clusters.people.clear()
+    clusters.size.clear()
+    window.clear()
+    root = clusters.root
     assignments = []
-    for record in records:
-        rid = record.record_id
-        probability, via, evidence = attached.get(rid, (None, None, None))
-        assignments.append(Assignment(rid, roots[rid], probability, via, evidence))
-    kept_review = [p for p in review if roots[p.left_id] != roots[p.right_id]]
+    alone: tuple[float | None, str | None, str | None] = (None, None, None)
+    for row, rid in enumerate(ids):
+        joined, via, evidence = attached.get(row, alone)
+        assignments.append(Assignment(rid, ids[root(row)], joined, via, evidence))
+    kept_review = [
+        ReviewPair(ids[x], ids[y], probability, reason)
+        for x, y, probability, reason in review
+        if root(x) != root(y)
+    ]
     kept_review.sort(key=lambda p: (-p.probability, p.left_id, p.right_id))
     giant: dict[str, Any] = {}
     if refused_large:

@@ -29,6 +29,7 @@ __all__ = [
     "SharedIdentifier",
     "clearly_different",
     "find_shared_identifiers",
+    "first_different_pair",
     "merge_evidence",
     "within_kind_limits",
 ]
@@ -181,7 +182,16 @@ def _different_pair(group: list[MatchRecord]) -> tuple[str, str] | None:
     for record in group:
         signature = (record.given, record.birth_date, record.birth_year, record.name_words)
         by_signature.setdefault(signature, record)
-    distinct = sorted(by_signature.values(), key=lambda r: r.record_id)
+    return first_different_pair(list(by_signature.values()))
+
+
+def first_different_pair(distinct: list[MatchRecord]) -> tuple[str, str] | None:
+    """Two of the records that are :func:`clearly_different` (the first by record id).
+
+    ``distinct`` holds one record per (given name, birth date, birth year, name words)
+    among those carrying an identifier; only the first ones by record id are compared.
+    """
+    distinct = sorted(distinct, key=lambda r: r.record_id)
     if len(distinct) > _MAX_SIGNATURES:
         distinct = distinct[:_MAX_SIGNATURES]
     for i, a in enumerate(distinct):

@@ -33,9 +33,28 @@ __all__ = [
 Dialect = Literal["duckdb", "spark"]
 Row = Mapping[str, object]
 _FUNCTIONS: Final[dict[str, dict[str, str]]] = {
-    "duckdb": {"has_any": "list_has_any", "contains": "list_contains"},
-    "spark": {"has_any": "arrays_overlap", "contains": "array_contains"},
+    "duckdb": {
+        "has_any": "list_has_any",
+        "contains": "list_contains",
+        "phone_typo": 'hoso_one_digit_apart("phones_l", "phones_r")',
+    },
+    "spark": {
+        "has_any": "arrays_overlap",
+        "contains": "array_contains",
+        "phone_typo": 'arrays_overlap("phone_masks_l", "phone_masks_r")',
+    },
 }
+#: DuckDB macro behind ``{phone_typo}``: two phones of the lists have the same length, the
+#: same head and at most one different digit among their last nine, which is exactly when
+#: they share one of the masks of ``record._masks`` (the Spark reading), without building
+#: and carrying nine strings per phone.
+DUCKDB_MACROS: Final = (
+    "create or replace macro hoso_one_digit_apart(a, b) as "
+    "len(list_filter(a, lambda p: len(list_filter(b, lambda q: case "
+    "when length(p) = length(q) "
+    "and left(p, length(p) - least(9, length(p))) = left(q, length(q) - least(9, length(q))) "
+    "then hamming(right(p, 9), right(q, 9)) <= 1 else false end)) > 0)) > 0",
+)
 
 
 def quote_for(sql: str, dialect: Dialect) -> str:
@@ -53,7 +72,8 @@ class Level:
         label_vi: Human label, Vietnamese.
         sql: The condition over ``<column>_l``/``<column>_r``; ``{has_any}`` and
             ``{contains}`` stand for the dialect's list-overlap and list-contains
-            functions; ``ELSE`` for the last level.
+            functions, ``{phone_typo}`` for its test of phones one digit apart
+            (:data:`DUCKDB_MACROS`); ``ELSE`` for the last level.
         test: The same condition in Python over two rows.
         null: Whether this is the null level (a value missing: weight 0).
         tf_column: Column whose term frequencies adjust this (exact-match) level.
@@ -379,7 +399,7 @@ PHONE: Final = Comparison(
               "trùng số điện thoại dùng chung (gia đình, cửa hàng)", overlap_sql("phones"),
               overlap("phones"), m=0.05, u=4e-05, agrees=True),
         Level("typo", "phones one digit apart", "số điện thoại lệch một chữ số",
-              overlap_sql("phone_masks"), overlap("phone_masks"), m=0.016, u=2.5e-07,
+              "{phone_typo}", overlap("phone_masks"), m=0.016, u=2.5e-07,
               agrees=True),
         Level("other_shared", "different phones, one side only a shared (family, shop) one",
               "khác số điện thoại, một bên chỉ có số dùng chung (gia đình, cửa hàng)",

@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from hoso.engine.matching.model import LevelParams, MatchModel, default_model
 from hoso.engine.matching.record import PHONE_MASKS_SQL, MatchRecord, records_to_columns
-from hoso.engine.matching.settings import BlockingRule, Dialect, MatchSettings, quote_for
+from hoso.engine.matching.settings import (
+    DUCKDB_MACROS,
+    BlockingRule,
+    Dialect,
+    MatchSettings,
+    quote_for,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -29,7 +35,9 @@ __all__ = [
     "Backend",
     "DuckDBOptions",
     "Edge",
+    "duckdb_connection",
     "predict_edges",
+    "predict_table",
     "records_to_arrow",
     "rows_to_arrow",
     "splink_settings",
@@ -197,16 +205,24 @@ def term_frequencies(
     rows: Sequence[Mapping[str, object]], columns: Sequence[str]
 ) -> dict[str, dict[str, float]]:
     """Share of non-null rows holding each value, per column (Splink's tf tables)."""
-    tables: dict[str, dict[str, float]] = {}
-    for column in columns:
-        counts = Counter(str(v) for row in rows if (v := row.get(column)) is not None)
-        total = sum(counts.values())
-        tables[column] = {value: n / total for value, n in counts.items()} if total else {}
-    return tables
+    return {column: _frequencies([row.get(column) for row in rows]) for column in columns}
+
+
+def _frequencies(values: Sequence[object]) -> dict[str, float]:
+    counts = Counter(str(v) for v in values if v is not None)
+    total = sum(counts.values())
+    return {value: n / total for value, n in counts.items()} if total else {}
 
 
 @contextmanager
-def _duckdb(options: DuckDBOptions, *, ordered: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+def duckdb_connection(
+    options: DuckDBOptions, *, ordered: bool = True
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB connection with ``options`` (spilling to a private directory).
+
+    ``ordered=False`` lets DuckDB drop insertion order (less memory) when results are
+    sorted explicitly.
+    """
     import shutil
     import tempfile
 
@@ -226,6 +242,8 @@ def _duckdb(options: DuckDBOptions, *, ordered: bool = True) -> Iterator[duckdb.
         # Results are re-sorted by us; letting DuckDB drop insertion order saves memory.
         config["preserve_insertion_order"] = False
     connection = duckdb.connect(":memory:", config=config)
+    for macro in DUCKDB_MACROS:
+        connection.execute(macro)
     try:
         yield connection
     finally:
@@ -243,7 +261,7 @@ def _columns(settings: MatchSettings, rows: Sequence[Mapping[str, object]]) -> l
 
 
 def train_parameters(
-    rows: Sequence[Mapping[str, object]],
+    rows: Sequence[Mapping[str, object]] | pa.Table,
     settings: MatchSettings,
     *,
     seed: int,
@@ -252,15 +270,23 @@ def train_parameters(
     prior_rules: Sequence[BlockingRule] = (),
     prior_recall: float = 0.7,
 ) -> tuple[MatchModel, list[str]]:
-    """Train m, u and the prior on DuckDB with Splink; see :func:`train_model`."""
+    """Train m, u and the prior on DuckDB with Splink; see :func:`train_model`.
+
+    ``rows`` are flattened records, or an Arrow table of the same columns (the batch
+    path builds it in SQL).
+    """
     from splink import DuckDBAPI, Linker
 
     _quiet_splink()
     notes: list[str] = []
     start = default_model(settings)
-    with _duckdb(options) as connection:
+    arrow = rows_to_arrow(rows, _columns(settings, rows)) if isinstance(rows, Sequence) else rows
+    with duckdb_connection(options) as connection:
         api = DuckDBAPI(connection)
-        table = api.register(rows_to_arrow(rows, _columns(settings, rows)))
+        connection.register("__hoso_train_arrow", arrow)
+        connection.execute("create table __hoso_train as select * from __hoso_train_arrow")
+        connection.unregister("__hoso_train_arrow")
+        table = api.register("__hoso_train")
         linker = Linker(table, splink_settings(start, dialect="duckdb"), log_level=None)
         if prior_rules:
             linker.training.estimate_probability_two_random_records_match(
@@ -268,7 +294,7 @@ def train_parameters(
             )
         linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
         for rule in settings.training:
-            pairs = _blocked_pair_count(rows, rule)
+            pairs = _blocked_pair_count(connection, "__hoso_train", rule)
             if pairs < _MIN_EM_PAIRS:
                 notes.append(f"EM on {'+'.join(rule.columns)} skipped: {pairs} pairs")
                 continue
@@ -276,15 +302,29 @@ def train_parameters(
                 _block(rule), estimate_without_term_frequencies=True
             )
         trained = linker.misc.save_model_to_json()
-    model = _model_from_splink(trained, settings, start, rows)
+    tf = {
+        column: _frequencies(
+            arrow.column(column).to_pylist() if column in arrow.column_names else []
+        )
+        for column in settings.tf_columns
+    }
+    model = _model_from_splink(trained, settings, start, tf, arrow.num_rows)
     return _correct_u(model, floor=0.5 / max_pairs), notes
 
 
-def _blocked_pair_count(rows: Sequence[Mapping[str, object]], rule: BlockingRule) -> int:
-    from hoso.engine.matching.blocking import rule_keys
-
-    counts = Counter(key for row in rows for key in rule_keys(rule, row))
-    return sum(n * (n - 1) // 2 for n in counts.values())
+def _blocked_pair_count(
+    connection: duckdb.DuckDBPyConnection, table: str, rule: BlockingRule
+) -> int:
+    """Pairs a rule blocks together (lists: each element a key, as ``rule_keys``)."""
+    columns = ", ".join(f'"{c}"' for c in rule.columns)
+    query = f"select {columns} from {table}"
+    for column in rule.explode:
+        others = "".join(f'"{c}", ' for c in rule.columns if c != column)
+        query = f'select {others}unnest("{column}") as "{column}" from ({query})'
+    condition = " and ".join(f'"{c}" is not null' for c in rule.columns)
+    counted = f"select count(*) as n from ({query}) where {condition} group by all"
+    total = connection.sql(f"select coalesce(sum(n * (n - 1) // 2), 0) from ({counted})")
+    return int(total.fetchall()[0][0])
 
 
 def _correct_u(model: MatchModel, *, floor: float) -> MatchModel:
@@ -322,7 +362,8 @@ def _model_from_splink(
     trained: Mapping[str, Any],
     settings: MatchSettings,
     start: MatchModel,
-    rows: Sequence[Mapping[str, object]],
+    tf: dict[str, dict[str, float]],
+    trained_on: int,
 ) -> MatchModel:
     by_name = {c["output_column_name"]: c for c in trained["comparisons"]}
     params: dict[str, tuple[LevelParams, ...]] = {}
@@ -349,8 +390,8 @@ def _model_from_splink(
         settings=settings.name,
         prior=float(trained["probability_two_random_records_match"]),
         params=params,
-        tf=term_frequencies(rows, settings.tf_columns),
-        trained_on=len(rows),
+        tf=tf,
+        trained_on=trained_on,
     )
 
 
@@ -386,7 +427,7 @@ def predict_edges(
 
     _quiet_splink()
     settings = model.match_settings
-    with _duckdb(options or DuckDBOptions(), ordered=False) as connection:
+    with duckdb_connection(options or DuckDBOptions(), ordered=False) as connection:
         api = DuckDBAPI(connection)
         if isinstance(rows, Sequence):
             table = api.register(rows_to_arrow(rows, _columns(settings, rows)))
@@ -425,6 +466,73 @@ def predict_edges(
             f"select {', '.join(wanted)} from {predictions.physical_name}"
         ).to_arrow_table()
     return _edges(arrow, settings, lookups)
+
+
+def predict_table(
+    connection: duckdb.DuckDBPyConnection,
+    table_name: str,
+    model: MatchModel,
+    *,
+    threshold: float,
+    pairs: str,
+) -> str:
+    """Score given pairs of a table already in DuckDB; the name of Splink's predictions.
+
+    The table holds the columns the comparisons read, with integer unique ids; ``pairs``
+    names a table of the candidate pairs (``join_key_l`` < ``join_key_r``, each once),
+    registered as Splink's blocked pairs: the batch path blocks itself, on one exploded
+    list of every key. The predictions hold the ids, ``match_weight``,
+    ``match_probability`` and, per comparison, ``mw_<name>`` (when
+    :func:`levels_by_weight` can read levels back) or ``gamma_<name>``.
+    """
+    from splink import DuckDBAPI, Linker
+
+    _quiet_splink()
+    settings = model.match_settings
+    api = DuckDBAPI(connection)
+    table = api.register(table_name)
+    by_weight = levels_by_weight(model) is not None
+    linker = Linker(
+        table,
+        splink_settings(model, dialect="duckdb", blocking=(), by_weight=by_weight),
+        log_level=None,
+    )
+    for column in settings.tf_columns:
+        tf_table = _tf_arrow(column, model.tf.get(column, {}))
+        registered = api.register(tf_table, table_name=f"__hoso_tf_{column}")
+        linker.table_management.register_term_frequency_lookup(registered, column)
+    # Splink reads a match key per pair (which rule found it): one constant, not stored.
+    connection.execute(
+        f"create or replace view __hoso_blocked_pairs as select '0' as match_key, "
+        f"join_key_l, join_key_r from {pairs}"
+    )
+    linker.table_management.register_blocked_pairs_for_predict(api.register("__hoso_blocked_pairs"))
+    predictions = linker.inference.predict(threshold_match_probability=threshold)
+    return str(predictions.physical_name)
+
+
+def level_indices(
+    column: Any, comparison_position: int, model: MatchModel, *, by_weight: bool
+) -> Any:
+    """An Arrow column of level indices from Splink's ``mw_`` (or ``gamma_``) column."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    comparison = model.match_settings.comparisons[comparison_position]
+    if by_weight:
+        lookups = levels_by_weight(model)
+        assert lookups is not None  # noqa: S101
+        lookup = lookups[comparison_position]
+        weights = pa.array(list(lookup.keys()), type=pa.float64())
+        indices = pa.array(list(lookup.values()), type=pa.int64())
+    else:
+        gammas = range(-1, len(comparison.levels) - 1)
+        weights = pa.array(list(gammas), type=column.type)
+        indices = pa.array([_gamma_to_index(comparison.levels, g) for g in gammas])
+    positions = pc.index_in(column, value_set=weights)
+    if positions.null_count:
+        raise ValueError(f"unknown level in {comparison.name}")
+    return pc.take(indices, positions)
 
 
 def _edge_columns(settings: MatchSettings, *, by_weight: bool = False) -> list[str]:
