@@ -143,21 +143,30 @@ def test_columnar_batch_columns_keys_and_shared_equal_the_row_path() -> None:
             birth_date="12/03/1990",
         ),
         prepare_record("y2", full_name="Lan", phones=["0903123456"], birth_date="03/12/1990"),
+        # A house on two records: shared under the policy below, its street left out.
+        prepare_record(
+            "y3", full_name="Hoa", address="12 Lê Lợi", province_code="79", ward_code="26743"
+        ),
+        prepare_record(
+            "y4", full_name="Mai", address="45 Trần Phú", province_code="79", ward_code="26743"
+        ),
     ]
     connection = duckdb.connect()
     connection.register("base", base_table(records))
-    policy = GuardPolicy(max_records_per_value=3)
+    policy = GuardPolicy(max_records_per_value=3, max_records_per_address=1)
     shared = find_shared(connection, "base", records, policy)
     expected = find_shared_identifiers(records, policy)
     assert shared == expected
     assert list(shared) == list(expected)  # the same order: warnings list the first ones
     assert any(s.reason == "too_many_records" for s in shared.values())
+    assert ("address", "26743|12 le loi") in shared
     phones = [v for k, v in shared if k == "phone"]
+    houses = [v for k, v in shared if k == "address"]
     connection.register("sp", pa.table({"value": pa.array(phones, type=pa.string())}))
+    connection.register("sa", pa.table({"value": pa.array(houses, type=pa.string())}))
     query = f"select *, {block_keys_sql(default_model().match_settings)} as keys from "
-    table = connection.sql(
-        f"{query} ({derive_sql('base', 'sp', masks=True)}) order by unique_id"
-    ).to_arrow_table()
+    derived = derive_sql("base", "sp", masks=True, shared_addresses="sa")
+    table = connection.sql(f"{query} ({derived}) order by unique_id").to_arrow_table()
     marked = mark_shared(records, shared)
     for position, (record, row) in enumerate(zip(marked, table.to_pylist(), strict=True)):
         keys = row.pop("keys")

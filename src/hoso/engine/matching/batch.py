@@ -132,8 +132,15 @@ def train_model(
         connection.register("__hoso_base", columnar.base_table(ordered, with_ids=True))
         shared = columnar.find_shared(connection, "__hoso_base", ordered, GuardPolicy())
         phones = sorted(value for kind, value in shared if kind == "phone")
+        houses = sorted(value for kind, value in shared if kind == "address")
         connection.register("__hoso_shared_phones", _strings_table(phones))
-        derived = columnar.derive_sql("__hoso_base", "__hoso_shared_phones", uid="record_id")
+        connection.register("__hoso_shared_houses", _strings_table(houses))
+        derived = columnar.derive_sql(
+            "__hoso_base",
+            "__hoso_shared_phones",
+            uid="record_id",
+            shared_addresses="__hoso_shared_houses",
+        )
         table = connection.sql(f"{derived} order by b.{columnar.ROW}").to_arrow_table()
     return train_rows(table, settings=settings, seed=seed, max_pairs=max_pairs, options=options)
 
@@ -512,7 +519,9 @@ def _score_duckdb(
         found = columnar.find_shared(connection, "__hoso_base", records, policy)
         all_shared = {**known, **found}
         phones = sorted({value for kind, value in all_shared if kind == "phone"})
+        houses = sorted({value for kind, value in all_shared if kind == "address"})
         connection.register("__hoso_shared_phones", _strings_table(phones))
+        connection.register("__hoso_shared_houses", _strings_table(houses))
         stats["guards_seconds"] = time.perf_counter() - started
 
         started = time.perf_counter()
@@ -520,9 +529,11 @@ def _score_duckdb(
             {c for comparison in settings.comparisons for c in _sql_columns(comparison)}
         )
         quoted = ", ".join(f'"{c}"' for c in sorted({*wanted, "phone_blocks"}))
+        derived = columnar.derive_sql(
+            "__hoso_base", "__hoso_shared_phones", shared_addresses="__hoso_shared_houses"
+        )
         connection.execute(
-            f"create table __hoso_input as select {columnar.ROW}, {quoted} "
-            f"from ({columnar.derive_sql('__hoso_base', '__hoso_shared_phones')})"
+            f"create table __hoso_input as select {columnar.ROW}, {quoted} from ({derived})"
         )
         if table is None:
             connection.execute("drop table __hoso_base")

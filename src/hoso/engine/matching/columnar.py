@@ -130,6 +130,7 @@ class TableRecords(Sequence[MatchRecord]):
                     identifiers=tuple(_kind_value(i) for i in ids) if ids else (),
                     province=columns["province"][position],
                     ward=columns["ward"][position],
+                    street=columns["street"][position],
                 )
             )
         return out
@@ -137,7 +138,7 @@ class TableRecords(Sequence[MatchRecord]):
 
 _RECORD_COLUMNS: Final = ("record_id", "given", "family", "middle", "words", "day",
                           "birth_year", "gender", "all_phones", "all_emails", "all_ids",
-                          "province", "ward")  # fmt: skip
+                          "province", "ward", "street")  # fmt: skip
 
 
 def _kind_value(text: str) -> tuple[str, str]:
@@ -181,6 +182,7 @@ def base_table(records: Sequence[MatchRecord], *, with_ids: bool = False) -> pa.
             "all_ids": pa.array(identifiers, type=texts),
             "province": column("province", text),
             "ward": column("ward", text),
+            "street": column("street", text),
         }
     )
 
@@ -216,7 +218,12 @@ def _phone_blocks_sql(column: str) -> str:
 
 
 def derive_sql(
-    source: str, shared_phones: str | None, *, uid: str = ROW, masks: bool = False
+    source: str,
+    shared_phones: str | None,
+    *,
+    uid: str = ROW,
+    masks: bool = False,
+    shared_addresses: str | None = None,
 ) -> str:
     """A query over :func:`base_table` giving the columns of ``to_row``.
 
@@ -229,6 +236,9 @@ def derive_sql(
             out of ``own_phones``. ``None``: no phone is shared.
         uid: The source column given as ``unique_id`` (the position, or ``record_id``).
         masks: Add ``phone_masks`` too.
+        shared_addresses: A table of shared houses (column ``value``, ``<ward>|<street>``,
+            see ``MatchRecord.address_key``): their street line is left out, as
+            ``mark_shared`` does. ``None``: no house is shared.
     """
     swap = (
         "case when day is null or day(day) > 12 or day(day) = month(day) then null "
@@ -255,6 +265,12 @@ def derive_sql(
             f"on s.shared_row = b.{ROW}"
         )
     mask_column = f"{PHONE_MASKS_SQL} as phone_masks," if masks else ""
+    street = (
+        "street"
+        if shared_addresses is None
+        else f"case when ward || '|' || street in (select value from {shared_addresses}) "
+        "then null else street end"
+    )
     return f"""
         with b as (
             select *, nullif(all_phones, []) as phones, nullif(all_emails, []) as emails,
@@ -277,7 +293,7 @@ def derive_sql(
             emails[1] as email1,
             ids,
             nullif({kinds}, []) as id_kinds,
-            province, ward
+            province, ward, {street} as street
         from b {join}
     """
 
@@ -346,6 +362,14 @@ def find_shared(
     """
     table: Any = connection.sql(groups).to_arrow_table()
     shared: dict[tuple[str, str], SharedIdentifier] = {}
+    # Houses on too many records first, in the order the guard finds them.
+    houses = connection.sql(
+        f"select ward || '|' || street as value, count(*) as n from {source}"
+        " where ward is not null and street is not null group by 1"
+        f" having count(*) > {int(policy.max_records_per_address)} order by min({ROW})"
+    ).fetchall()
+    for value, count in houses:
+        shared[("address", value)] = SharedIdentifier("address", value, "too_many_records", count)
     built: dict[int, MatchRecord] = {}
     if isinstance(records, TableRecords):
         # Built for this check only, not kept.
