@@ -23,6 +23,12 @@ How an address is read (``street, ward, district, province``, right to left):
 Separate columns (``ward=``, ``district=``, ``province=``) are read at their level and
 override the free text; the same unit repeated at the end of the free text is cut from
 ``line``.
+
+:func:`parse_general` does all of this for every address. The public
+:func:`~hoso.engine.address.parse_address` (``suffix.py``) gives exactly the same results
+but reuses the reading of an administrative suffix seen before ("…, P. X, Q. Y, TP.HCM"),
+which is what makes imports cheap. Words, phrase lookups and units' accent keys are
+memoised for the whole process here (bounded), since addresses repeat their names.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ from typing import Any, NamedTuple
 from hoso.engine.address.data import District, Index, Province, Unit, Ward, key_of, load
 from hoso.engine.address.model import AddressResult, AdminUnit, ConversionStatus
 
-__all__ = ["data_source", "find_province", "parse_address", "provinces"]
+__all__ = ["data_source", "find_province", "parse_general", "provinces"]
 
 _MAX_PHRASE = 9  # tokens in one unit phrase, type word included
 _MAX_CANDIDATES = 12  # more 2025 wards than this are not listed as candidates
@@ -125,8 +131,7 @@ _EDGE = " ,;|-–—−/:."
 # --- tokens ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Tok:
+class _Tok(NamedTuple):  # a tuple: made for every word of every address
     word: str  # folded
     start: int  # span in the text
     end: int
@@ -143,22 +148,43 @@ def _gap(between: str, left: str, right: str, prev_word: str) -> int:
     return 0
 
 
+# Folded pieces of a word as typed, for every parse in the process (addresses repeat their
+# words); emptied when full.
+_PIECES: dict[str, tuple[tuple[str, int, int], ...]] = {}
+_PIECES_MAX = 1 << 14
+
+
+def _pieces(word: str, fold: Callable[[str], str]) -> tuple[tuple[str, int, int], ...]:
+    """Tokens of one word as typed: (folded word, start, end) relative to the word."""
+    found = _PIECES.get(word)
+    if found is not None:
+        return found
+    out: list[tuple[str, int, int]] = []
+    for folded in fold(word).split():
+        glued = _GLUED.fullmatch(folded)
+        if glued and len(word) == len(folded):
+            cut = len(glued.group(1))
+            out += [(glued.group(1), 0, cut), (glued.group(2), cut, len(word))]
+        else:
+            out.append((folded, 0, len(word)))
+    if len(_PIECES) >= _PIECES_MAX:
+        _PIECES.clear()
+    found = _PIECES[word] = tuple(out)
+    return found
+
+
 def _tokenize(text: str, fold: Callable[[str], str]) -> list[_Tok]:
     toks: list[_Tok] = []
     prev_end = 0
     for m in _WORD.finditer(text):
         gap = 0
+        start = m.start()
         if toks:
-            between = text[prev_end : m.start()]
-            gap = _gap(between, text[prev_end - 1], text[m.start()], toks[-1].word)
-        for word in fold(m.group()).split():
-            glued = _GLUED.fullmatch(word)
-            if glued and len(m.group()) == len(word):
-                cut = m.start() + len(glued.group(1))
-                toks.append(_Tok(glued.group(1), m.start(), cut, gap))
-                toks.append(_Tok(glued.group(2), cut, m.end(), 0))
-            else:
-                toks.append(_Tok(word, m.start(), m.end(), gap))
+            between = text[prev_end:start]
+            if between != " ":  # the usual case: one space, no boundary
+                gap = _gap(between, text[prev_end - 1], text[start], toks[-1].word)
+        for word, a, b in _pieces(m.group(), fold):
+            toks.append(_Tok(word, start + a, start + b, gap))
             gap = 0
         prev_end = m.end()
     return toks
@@ -186,13 +212,23 @@ def _bare(unit: Unit) -> str:
     return unit.name[len(unit.type_word) + 1 :] if unit.type_word else unit.name
 
 
+_BARE_KEYS: dict[Unit, str] = {}  # units hash by identity; the table is loaded once
+
+
+def _bare_accent_key(unit: Unit) -> str:
+    key = _BARE_KEYS.get(unit)
+    if key is None:
+        key = _BARE_KEYS[unit] = _accent_key(_bare(unit))
+    return key
+
+
 # --- phrases ------------------------------------------------------------------------------
 
 
 class _Lookup(NamedTuple):
     """Units a phrase may name, before scoping."""
 
-    first: int  # token span of the name itself, type word excluded
+    first: int  # token span of the name itself, type word excluded, from the phrase's start
     last: int
     units: tuple[Unit, ...]
     alias: bool
@@ -212,6 +248,25 @@ class _Hit:
     type_ok: bool
 
 
+class Search(NamedTuple):
+    """A search for phrases (``_hits``'s arguments) and whether it found any (see Watch)."""
+
+    level: _Level
+    end: int
+    accept: Callable[[Unit], bool]
+    need_type: bool
+    prefer: Callable[[Unit], bool] | None
+    found: bool
+
+
+@dataclass(slots=True)
+class Watch:
+    """Records the phrase searches a reading makes that end at or before token ``floor``."""
+
+    floor: int
+    calls: list[Search] = field(default_factory=list)
+
+
 @dataclass(slots=True)
 class _Ctx:
     ix: Index
@@ -219,71 +274,115 @@ class _Ctx:
     toks: list[_Tok]
     single: bool  # the text has no boundary at all
     accented: bool  # the text has diacritics: names typed without them mean none
-    cache: dict[tuple[int, int, int], list[_Lookup]] = field(default_factory=dict)
+    cache: dict[tuple[int, int], list[tuple[int, tuple[_Lookup, ...]]]] = field(
+        default_factory=dict
+    )
+    # Set by the suffix memo (suffix.py): phrase searches ending at or before token
+    # ``watch.floor`` are recorded, with their arguments and outcome, as they are made.
+    watch: Watch | None = None
 
     def boundary(self, i: int) -> bool:
         return i == 0 or self.toks[i].gap > 0
 
-    def lookups(self, level: _Level, start: int, end: int) -> list[_Lookup]:
-        """Unscoped readings of tokens[start:end] at ``level``, best first."""
-        cache_key = (level, start, end)
+    def phrases(self, level: _Level, end: int) -> list[tuple[int, tuple[_Lookup, ...]]]:
+        """Phrases ending at token ``end`` that may name units of ``level``, longest last.
+
+        As (start, unscoped readings of tokens[start:end], best first), for every start
+        with a reading; a phrase has at most ``_MAX_PHRASE`` words and never crosses a
+        comma.
+        """
+        cache_key = (level, end)
         cached = self.cache.get(cache_key)
         if cached is not None:
             return cached
-        out: list[_Lookup] = []
+        out: list[tuple[int, tuple[_Lookup, ...]]] = []
         self.cache[cache_key] = out
-        words = tuple(t.word for t in self.toks[start:end])
-        if (
-            start
-            and not self.boundary(start)
-            and (self.toks[start - 1].word, words[0]) in (_TWO_WORD_TYPES)
-        ):
-            return out  # the "xa" of "thi xa" does not open a ward phrase
-        variants: list[tuple[int, int, str | None, bool]] = []
-        for size in (2, 1):
-            if len(words) > size and words[:size] in _PREFIX[level]:
-                variants.append((start + size, end, _PREFIX[level][words[:size]], True))
-                break
-        if len(words) > 1 and words[-1] in _SUFFIX[level]:
-            variants.append((start, end - 1, None, True))
-        variants.append((start, end, None, False))
-        for first, last, type_word, marked in variants:
-            bare = words[first - start : last - start]
-            if not marked and all(w.isdecimal() for w in bare):
-                continue  # a bare number is not a unit
-            out += [
-                _Lookup(first, last, units, alias, type_word, marked)
-                for units, alias in self._find(level, bare)
-            ]
+        toks = self.toks
+        words: tuple[str, ...] = ()
+        for start in range(end - 1, max(-1, end - _MAX_PHRASE - 1), -1):
+            if start + 1 < end and toks[start + 1].gap == 2:
+                break  # a unit name never crosses a comma
+            words = (toks[start].word, *words)
+            if (
+                start
+                and toks[start].gap == 0
+                and (toks[start - 1].word, words[0]) in (_TWO_WORD_TYPES)
+            ):
+                continue  # the "xa" of "thi xa" does not open a ward phrase
+            looks = _phrase_lookups(self.ix, level, words)
+            if looks:
+                out.append((start, looks))
         return out
 
-    def _find(self, level: _Level, bare: tuple[str, ...]) -> list[tuple[tuple[Unit, ...], bool]]:
-        """Units under the name key of ``bare``: official names first, then former names."""
-        ix = self.ix
-        key = key_of(bare)
-        if level is _Level.PROVINCE:
-            found = ix.province_keys.get(key)
-            return [(found, False)] if found else []
-        keys, aliases = (
-            (ix.district_keys, ix.district_alias_keys)
-            if level is _Level.DISTRICT
-            else (ix.ward_keys, ix.ward_alias_keys)
-        )
-        out: list[tuple[tuple[Unit, ...], bool]] = []
-        for table, alias in ((keys, False), (aliases, True)):
-            units: tuple[Unit, ...] = table.get(key, ())
+
+# Readings of phrases by their words, for every parse in the process (the same ward and
+# street names come back all the time); emptied when full, and when the table is reloaded.
+_PHRASES: dict[tuple[_Level, tuple[str, ...]], tuple[_Lookup, ...]] = {}
+_PHRASES_MAX = 1 << 14
+_phrases_index: list[Index] = []
+
+
+def _phrase_lookups(ix: Index, level: _Level, words: tuple[str, ...]) -> tuple[_Lookup, ...]:
+    """Unscoped readings of a phrase at ``level``, best first (token spans relative to it)."""
+    if not _phrases_index or _phrases_index[0] is not ix:
+        _PHRASES.clear()
+        _phrases_index[:] = [ix]
+    memo_key = (level, words)
+    found = _PHRASES.get(memo_key)
+    if found is not None:
+        return found
+    n = len(words)
+    variants: list[tuple[int, int, str | None, bool]] = []
+    for size in (2, 1):
+        if n > size and words[:size] in _PREFIX[level]:
+            variants.append((size, n, _PREFIX[level][words[:size]], True))
+            break
+    if n > 1 and words[-1] in _SUFFIX[level]:
+        variants.append((0, n - 1, None, True))
+    variants.append((0, n, None, False))
+    out: list[_Lookup] = []
+    for first, last, type_word, marked in variants:
+        bare = words[first:last]
+        if not marked and all(w.isdecimal() for w in bare):
+            continue  # a bare number is not a unit
+        out += [
+            _Lookup(first, last, units, alias, type_word, marked)
+            for units, alias in _find(ix, level, bare)
+        ]
+    if len(_PHRASES) >= _PHRASES_MAX:
+        _PHRASES.clear()
+    found = _PHRASES[memo_key] = tuple(out)
+    return found
+
+
+def _find(ix: Index, level: _Level, bare: tuple[str, ...]) -> list[tuple[tuple[Unit, ...], bool]]:
+    """Units under the name key of ``bare``: official names first, then former names."""
+    key = key_of(bare)
+    if level is _Level.PROVINCE:
+        found = ix.province_keys.get(key)
+        return [(found, False)] if found else []
+    keys, aliases = (
+        (ix.district_keys, ix.district_alias_keys)
+        if level is _Level.DISTRICT
+        else (ix.ward_keys, ix.ward_alias_keys)
+    )
+    out: list[tuple[tuple[Unit, ...], bool]] = []
+    for table, alias in ((keys, False), (aliases, True)):
+        units: tuple[Unit, ...] = table.get(key, ())
+        if units:
+            out.append((units, alias))
+    if level is _Level.WARD and len(bare) > 1 and bare[-1] in _NUMERALS:
+        # "Hải Châu I" and "Hải Châu II" became "Hải Châu" before 2025.
+        for stem in (key_of((*bare[:-1], _NUMERALS[bare[-1]])), key_of(bare[:-1])):
+            units = keys.get(stem, ())
             if units:
-                out.append((units, alias))
-        if level is _Level.WARD and len(bare) > 1 and bare[-1] in _NUMERALS:
-            # "Hải Châu I" and "Hải Châu II" became "Hải Châu" before 2025.
-            for stem in (key_of((*bare[:-1], _NUMERALS[bare[-1]])), key_of(bare[:-1])):
-                units = keys.get(stem, ())
-                if units:
-                    out.append((units, True))
-        return out
+                out.append((units, True))
+    return out
 
 
-def _refine(ctx: _Ctx, units: tuple[Unit, ...], look: _Lookup) -> tuple[tuple[Unit, ...], bool]:
+def _refine(
+    ctx: _Ctx, units: tuple[Unit, ...], look: _Lookup, start: int
+) -> tuple[tuple[Unit, ...], bool]:
     """Narrow same-key units by the type word, then by the diacritics as typed."""
     type_ok = True
     if look.type_word is not None:
@@ -291,9 +390,9 @@ def _refine(ctx: _Ctx, units: tuple[Unit, ...], look: _Lookup) -> tuple[tuple[Un
         type_ok = bool(same)
         units = same or units
     if len(units) > 1 and look.first < look.last and ctx.accented:
-        typed = ctx.text[ctx.toks[look.first].start : ctx.toks[look.last - 1].end]
+        typed = ctx.text[ctx.toks[start + look.first].start : ctx.toks[start + look.last - 1].end]
         want = _accent_key(typed)
-        units = tuple(u for u in units if _accent_key(_bare(u)) == want) or units
+        units = tuple(u for u in units if _bare_accent_key(u) == want) or units
     return units, type_ok
 
 
@@ -312,10 +411,8 @@ def _hits(
     province); otherwise all are kept, at a cost.
     """
     hits: list[_Hit] = []
-    for start in range(end - 1, max(-1, end - _MAX_PHRASE - 1), -1):
-        if start + 1 < end and ctx.toks[start + 1].gap == 2:
-            break  # a unit name never crosses a comma
-        for look in ctx.lookups(level, start, end):
+    for start, looks in ctx.phrases(level, end):
+        for look in looks:
             units = tuple(u for u in look.units if accept(u))
             if not units or (need_type and not look.marked):
                 continue
@@ -323,7 +420,7 @@ def _hits(
             if loose and (level is _Level.WARD or not ctx.single):
                 continue
             preferred = tuple(u for u in units if prefer(u)) if prefer else units
-            units, type_ok = _refine(ctx, preferred or units, look)
+            units, type_ok = _refine(ctx, preferred or units, look, start)
             score = _UNIT + _PER_TOKEN * (end - start)
             # A name spelled with a dash ("Bà Rịa - Vũng Tàu") explains what two units would.
             score += _UNIT * sum(1 for t in ctx.toks[start + 1 : end] if t.gap == 1)
@@ -402,6 +499,9 @@ def _options(
 ) -> tuple[list[_Choice | None], bool]:
     """Choices at one level, and whether the column (if any) failed to fit the scope."""
     hits = _hits(ctx, level, end, accept, need_type and column is None, prefer) if end else []
+    if ctx.watch is not None and end <= ctx.watch.floor:
+        search = Search(level, end, accept, need_type and column is None, prefer, bool(hits))
+        ctx.watch.calls.append(search)
     if column is not None:
         given = tuple(u for u in column if accept(u))
         if prefer is not None:
@@ -612,21 +712,32 @@ def _unread_unit(ctx: _Ctx, r: _Reading) -> bool:
     "Phường Bến Nghé, Hà Nội" names a ward that Hà Nội does not have: the province is
     right, but something the customer meant as a unit was not understood.
     """
+    return unread_before(ctx.toks, first_unit(r))
+
+
+def first_unit(r: _Reading) -> int:
+    """Token index where the units of a reading start (its end if it used no phrase)."""
     starts = [c.hit.start for c in (r.p, r.d, r.w) if c and c.hit]
-    first = min(starts, default=r.end)
+    return min(starts, default=r.end)
+
+
+_MARKERS = {**_PREFIX[_Level.WARD], **_PREFIX[_Level.DISTRICT]}
+
+
+def unread_before(toks: Sequence[_Tok], first: int) -> bool:
+    """Whether the segment ending before token ``first`` opens with a ward or district type."""
     seg = first - 1
-    while seg > 0 and ctx.toks[seg].gap == 0:
+    while seg > 0 and toks[seg].gap == 0:
         seg -= 1
     if seg < 0:
         return False
-    words = tuple(t.word for t in ctx.toks[seg : min(seg + 2, first)])
-    markers = {**_PREFIX[_Level.WARD], **_PREFIX[_Level.DISTRICT]}
-    return first - seg > 1 and (words in markers or words[:1] in markers)
+    words = tuple(t.word for t in toks[seg : min(seg + 2, first)])
+    return first - seg > 1 and (words in _MARKERS or words[:1] in _MARKERS)
 
 
-def _confidence(ctx: _Ctx, best: _Reading, rival: _Reading | None, unread_columns: int) -> float:
+def _confidence(best: _Reading, rival: _Reading | None, unread_columns: int, unread: bool) -> float:
     """How sure the best reading is (before ambiguity): see AddressResult.confidence."""
-    confidence = 0.7 if _unread_unit(ctx, best) else 1.0
+    confidence = 0.7 if unread else 1.0
     for choice in (best.p, best.d, best.w):
         hit = choice.hit if choice else None
         if hit is not None:
@@ -640,14 +751,34 @@ def _confidence(ctx: _Ctx, best: _Reading, rival: _Reading | None, unread_column
     return confidence
 
 
-def parse_address(
+def normalised_text(ix: Index, raw: str | None) -> str:
+    """The text a parse reads: each line NFC with its whitespace collapsed."""
+    return "\n".join(ix.nfc(part) for part in (raw or "").splitlines())
+
+
+def column_units(
+    ward: str | None, district: str | None, province: str | None
+) -> tuple[tuple[Unit, ...] | None, ...]:
+    """Units of the separate columns, province first (``None`` where blank or unknown)."""
+    return (
+        _column_units(_Level.PROVINCE, province),
+        _column_units(_Level.DISTRICT, district),
+        _column_units(_Level.WARD, ward),
+    )
+
+
+def parse_general(
     raw: str | None,
     *,
     ward: str | None = None,
     district: str | None = None,
     province: str | None = None,
 ) -> AddressResult:
-    """Parse an address into 2025 units, offline and deterministically.
+    """Parse an address by weighing every reading of the whole text (the reference).
+
+    :func:`~hoso.engine.address.parse_address` returns exactly the same result, faster for
+    addresses that share their administrative part with an address parsed before; use it.
+    This function is what it falls back to and what it is tested against.
 
     Args:
         raw: Free text, e.g. ``"12 Lê Lợi, P. Bến Nghé, Q.1, TP.HCM"``, with or without
@@ -661,28 +792,55 @@ def parse_address(
         The parsed address (see :class:`AddressResult`). Never raises on odd input.
 
     Examples:
-        >>> r = parse_address("12 Le Loi, Ben Nghe, Q1, Ho Chi Minh")
+        >>> r = parse_general("12 Le Loi, Ben Nghe, Q1, Ho Chi Minh")
         >>> r.ward.name, r.province.name, r.status.value, r.legacy_ward, r.line
         ('Phường Sài Gòn', 'Thành phố Hồ Chí Minh', 'converted', 'Phường Bến Nghé', '12 Le Loi')
     """
     ix = load()
-    text = "\n".join(ix.nfc(part) for part in (raw or "").splitlines())
-    toks = _tokenize(text, ix.fold)
-    columns = (
-        _column_units(_Level.PROVINCE, province),
-        _column_units(_Level.DISTRICT, district),
-        _column_units(_Level.WARD, ward),
-    )
+    text = normalised_text(ix, raw)
+    columns = column_units(ward, district, province)
+    ctx, readings, stop = read(ix, text, _tokenize(text, ix.fold), columns)
+    return conclude(ctx, raw, readings, stop, columns, (province, district, ward))[0]
+
+
+def read(
+    ix: Index,
+    text: str,
+    toks: list[_Tok],
+    columns: tuple[tuple[Unit, ...] | None, ...],
+    watch: Watch | None = None,
+) -> tuple[_Ctx, list[_Reading], int]:
+    """Every reading of normalised, tokenized text, best first; and where noise starts."""
     # Without separators, a province or district may sit inside the text ("... q1 hcm"),
     # unless the units have their own columns: then the text is the street.
     single = all(t.gap == 0 for t in toks) and columns == (None, None, None)
-    ctx = _Ctx(ix, text, toks, single=single, accented=not text.isascii())
+    ctx = _Ctx(ix, text, toks, single=single, accented=not text.isascii(), watch=watch)
     readings, stop = _readings(ctx, columns)
+    return ctx, readings, stop
+
+
+def conclude(
+    ctx: _Ctx,
+    raw: str | None,
+    readings: list[_Reading],
+    stop: int,
+    columns: tuple[tuple[Unit, ...] | None, ...],
+    values: tuple[str | None, str | None, str | None],
+    unread_units: Sequence[bool | None] = (None,),
+) -> list[AddressResult]:
+    """The result of the best reading(s), once per ``unread_units`` flag.
+
+    ``values`` are the columns as given (province, district, ward). Each flag says whether
+    the segment left of the units looks like a unit that was not understood (None: read it
+    from ``ctx``); the suffix memo wants the result both ways, and only ``confidence``
+    differs.
+    """
+    ix = ctx.ix
     best = readings[0]
     if best.empty:
-        return AddressResult(
+        unknown = AddressResult(
             raw=raw,
-            line=_clean(ctx, text),
+            line=_clean(ctx, ctx.text),
             province=None,
             ward=None,
             legacy_province=None,
@@ -692,11 +850,11 @@ def parse_address(
             candidates=(),
             confidence=0.0,
         )
+        return [unknown for _ in unread_units]
     tied = [r for r in readings if r.score >= best.score - _TIE]
     rival = next((r for r in readings[len(tied) :] if r.key != best.key), None)
-    given = (v for v, c in zip((province, district, ward), columns, strict=True) if c is None)
+    given = (v for v, c in zip(values, columns, strict=True) if c is None)
     unread = sum(1 for v in given if v is not None and ix.nfc(v))
-    confidence = _confidence(ctx, best, rival, unread)
 
     if len({r.key for r in tied}) > 1:
         # Equally good readings that disagree: all their 2025 wards are candidates.
@@ -723,26 +881,36 @@ def parse_address(
     candidates: tuple[AdminUnit, ...] = ()
     one_ward = None
     if status is ConversionStatus.AMBIGUOUS:
-        confidence *= 1.0 / len(targets) if targets else 0.3
         if len(targets) <= _MAX_CANDIDATES:
             candidates = tuple(_ward_unit(ix, t) for t in targets)
     elif targets:
         one_ward = _ward_unit(ix, targets[0])
-    return AddressResult(
-        raw=raw,
-        line=_line(ctx, best, stop),
-        province=_province_unit(ix, pcodes),
-        ward=one_ward,
-        legacy_province=old_p.name,
-        legacy_district=old_d.name,
-        legacy_ward=old_w.name,
-        status=status,
-        candidates=candidates,
-        confidence=round(confidence, 3),
-        legacy_province_code=old_p.code,
-        legacy_district_code=old_d.code,
-        legacy_ward_code=old_w.code,
-    )
+    line = _line(ctx, best, stop)
+    province_unit = _province_unit(ix, pcodes)
+    out = []
+    for flag in unread_units:
+        unread_unit = _unread_unit(ctx, best) if flag is None else flag
+        confidence = _confidence(best, rival, unread, unread_unit)
+        if status is ConversionStatus.AMBIGUOUS:
+            confidence *= 1.0 / len(targets) if targets else 0.3
+        out.append(
+            AddressResult(
+                raw=raw,
+                line=line,
+                province=province_unit,
+                ward=one_ward,
+                legacy_province=old_p.name,
+                legacy_district=old_d.name,
+                legacy_ward=old_w.name,
+                status=status,
+                candidates=candidates,
+                confidence=round(confidence, 3),
+                legacy_province_code=old_p.code,
+                legacy_district_code=old_d.code,
+                legacy_ward_code=old_w.code,
+            )
+        )
+    return out
 
 
 def find_province(text: str) -> AdminUnit | None:
