@@ -211,15 +211,13 @@ def test_key_of(words: list[str], key: str) -> None:
 
 def test_import_is_cheap_and_loads_nothing() -> None:
     code = (
-        "import sys, time\n"
-        "t = time.perf_counter()\n"
+        "import sys\n"
         "import hoso.engine.address as a\n"
-        "elapsed = time.perf_counter() - t\n"
         "from hoso.engine.address import data\n"
         "assert data.load.cache_info().currsize == 0\n"
         "heavy = {'phonenumbers', 'email_validator', 'hoso.engine.normalize', 'gzip', 'json'}\n"
         "assert not heavy & set(sys.modules), heavy & set(sys.modules)\n"
-        "print(elapsed)\n"
+        "print('ok')\n"
     )
-    # ~30 ms with bytecode cached (most of it dataclasses/enum/re); generous for slow disks.
-    assert float(run_python(code)) < 0.5
+    # Importing loads no table and no heavy module (the time it takes is not asserted).
+    assert run_python(code).strip() == "ok"

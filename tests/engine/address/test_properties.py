@@ -1,7 +1,6 @@
 """Invariants on any input: never raises, deterministic, offline, fast."""
 
 import socket
-import time
 from typing import Any
 
 import pytest
@@ -106,26 +105,10 @@ def test_no_gpl_or_network_package_is_loaded() -> None:
     assert run_python(code).strip() == "[]"
 
 
-def test_first_parse_and_per_address_speed() -> None:
+def test_first_parse_in_a_fresh_process_loads_the_table() -> None:
+    # How fast parsing is lives in bench/address_bench.py, not here.
     code = (
-        "import time\n"
         "from hoso.engine.address import parse_address\n"
-        "t = time.perf_counter()\n"
-        "parse_address('12 Le Loi, Ben Nghe, Q1, Ho Chi Minh')\n"
-        "print(time.perf_counter() - t)\n"
+        "print(parse_address('12 Le Loi, Ben Nghe, Q1, Ho Chi Minh').province.code)\n"
     )
-    assert float(run_python(code)) < 3.0  # ~0.5 s here: load the table, build the indexes
-    samples = [
-        "25 Nguyễn Huệ, Phường Bến Nghé, Quận 1, Thành phố Hồ Chí Minh, Việt Nam",
-        "so 3 duong 3/2 phuong 11 quan 10 tphcm",
-        "Ấp 2, xã Tân Thạnh Đông, huyện Củ Chi, TP.HCM",
-        "Phường Dịch Vọng, Cầu Giấy, Hà Nội",
-        "70 nguyễn sỹ sách, tan son, hcm",
-    ]
-    parse_address(samples[0])
-    t = time.perf_counter()
-    for _ in range(100):
-        for s in samples:
-            parse_address(s)
-    per_address = (time.perf_counter() - t) / 500
-    assert per_address < 0.01  # ~0.5 ms here
+    assert run_python(code).strip() == "79"
