@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import sys
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -298,10 +299,36 @@ def mark_shared(
 # Names repeat a lot (a shop has a few thousand distinct spellings per hundred thousand
 # customers): the folded parts of each distinct spelling are computed once, and their
 # strings are shared by every record that has them.
+_NameFields = tuple[str | None, str | None, str | None, tuple[str, ...], Dropped | None]
+
+
 @functools.lru_cache(maxsize=200_000)
-def _name_fields(
-    name: str,
-) -> tuple[str | None, str | None, str | None, tuple[str, ...], Dropped | None]:
+def _name_fields(name: str) -> _NameFields:
+    r"""The folded parts of a name (see :func:`_read_name`).
+
+    Control and format characters are read as spaces, as folding reads them: "MR\x1bA" is
+    "MR A" (a title and a name), not one word that folds into two.
+    """
+    if any(unicodedata.category(c).startswith("C") for c in name):
+        cleaned = "".join(" " if unicodedata.category(c).startswith("C") else c for c in name)
+        family, middle, given, words, dropped = _read_name(cleaned)
+        if dropped is not None:
+            dropped = Dropped(dropped.kind, nfc(name), dropped.reason)
+        return family, middle, given, words, dropped
+    return _read_name(name)
+
+
+def _read_name(name: str) -> _NameFields:
+    # Words with digits are no name words: read the name without them, so that "X 0A" is
+    # read as "X" (a placeholder) and not as a name of one word "x" with no given name.
+    kept = [w for w in name.split() if not any(c.isdigit() for c in fold(w))]
+    if len(kept) != len(name.split()):
+        if not kept:
+            return None, None, None, (), Dropped("name", nfc(name), "placeholder")
+        family, middle, given, words, dropped = _read_name(" ".join(kept))
+        if dropped is not None:
+            dropped = Dropped(dropped.kind, nfc(name), dropped.reason)
+        return family, middle, given, words, dropped
     parts = parse_vn_name(name)
     if parts.given is not None:
         words = tuple(sys.intern(w) for w in _words(parts.family, parts.middle, parts.given))
