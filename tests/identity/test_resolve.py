@@ -15,6 +15,7 @@ from hoso.bootstrap import import_all_models
 from hoso.core.actor import Actor, Role
 from hoso.core.db import make_engine, make_session_factory
 from hoso.core.types import WorkspaceId
+from hoso.engine.matching import default_model
 from hoso.identity import resolve, service
 from hoso.identity.models import (
     IdentityBlockKey,
@@ -327,19 +328,19 @@ def test_a_model_of_older_settings_is_retrained_in_the_background(committed: Eng
         create(session, actor, full_name="Lý Thị Hạnh", phones=["0903 246 810"])
         create(session, actor, full_name="Đỗ Văn Nam", phones=["0912 000 222"])
         settings = service.get_settings(session, workspace_id=ws.id)
-        old = resolve.default_model().to_dict()
+        old = default_model().to_dict()
         old["settings"] = "vn-0"  # as stored before an upgrade renamed the settings
         settings.model = old
     with factory.begin() as session:
         matcher = resolve.Matcher.load(session, ws.id)
-        assert matcher.model.settings == resolve.default_model().settings  # matching goes on
+        assert matcher.model.settings == default_model().settings  # matching goes on
     with factory() as session:
         assert service.get_settings(session, workspace_id=ws.id).model is None
     run_until_empty(factory, HANDLERS)  # the queued training
     with factory() as session:
         settings = service.get_settings(session, workspace_id=ws.id)
         assert settings.model is not None
-        assert settings.model["settings"] == resolve.default_model().settings
+        assert settings.model["settings"] == default_model().settings
         assert settings.model_records == 2
 
 
