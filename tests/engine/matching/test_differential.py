@@ -88,23 +88,6 @@ def test_pure_scores_equal_splink_scores(seed: int) -> None:
         assert reached == set(range(len(comparison.levels))), comparison.name
 
 
-def test_columnar_rows_and_sql_masks_equal_to_row() -> None:
-    """The batch path (columns in Python, phone masks in DuckDB) builds the same rows."""
-    import duckdb
-
-    from hoso.engine.matching.record import PHONE_MASKS_SQL
-    from hoso.engine.matching.splink_bridge import records_to_arrow
-
-    records = mark_shared(RECORDS, find_shared_identifiers(RECORDS))
-    connection = duckdb.connect()
-    connection.register("t", records_to_arrow(records))
-    table = connection.sql(f"select *, {PHONE_MASKS_SQL} as phone_masks from t").to_arrow_table()
-    columnar = table.to_pylist()
-    assert len(columnar) == len(records)
-    for record, row in zip(records, columnar, strict=True):
-        assert row == to_row(record)
-
-
 def test_levels_are_read_from_gammas_when_two_levels_weigh_the_same() -> None:
     """Splink's weights identify levels unless two share a weight; then its level columns."""
     from hoso.engine.matching.splink_bridge import levels_by_weight

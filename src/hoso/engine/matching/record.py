@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Final
+from typing import Final
 
 from hoso.engine.address import parse_address
 from hoso.engine.normalize import (
@@ -38,7 +38,6 @@ __all__ = [
     "Row",
     "mark_shared",
     "prepare_record",
-    "records_to_columns",
     "street_key",
     "to_row",
 ]
@@ -608,47 +607,6 @@ def to_row(record: MatchRecord) -> dict[str, object]:
         "ward": record.ward,
         "street": record.street,
     }
-
-
-def records_to_columns(records: Sequence[MatchRecord]) -> dict[str, list[Any]]:
-    """The columns of :func:`to_row` for many records at once, except ``phone_masks``.
-
-    Column-wise and without a dict per record, for batches of a million; the masks are
-    computed by the database (``PHONE_MASKS_SQL``). A differential test holds the result
-    equal to :func:`to_row`.
-    """
-    columns: dict[str, list[Any]] = {
-        "unique_id": [r.record_id for r in records],
-        "given": [r.given for r in records],
-        "family": [r.family for r in records],
-        "middle": [r.middle for r in records],
-        "name_sorted": [" ".join(sorted(r.name_words)) or None for r in records],
-        "name_words": [list(r.name_words) or None for r in records],
-        "birth_date": [r.birth_date.isoformat() if r.birth_date else None for r in records],
-        "birth_swap": [_swap(r.birth_date) for r in records],
-        "birth_year": [r.birth_year for r in records],
-        "gender": [r.gender for r in records],
-        "phones": [list(r.phones) or None for r in records],
-        "phone1": [r.phones[0] if r.phones else None for r in records],
-        "phone_blocks": [
-            sorted({k for p in r.phones for k in _blocks(p)}) or None for r in records
-        ],
-        "own_phones": [
-            ([p for p in r.phones if p not in r.shared_phones] or None)
-            if r.shared_phones
-            else (list(r.phones) or None)
-            for r in records
-        ],
-        "emails": [list(r.emails) or None for r in records],
-        "email_locals": [sorted({e.rpartition("@")[0] for e in r.emails}) or None for r in records],
-        "email1": [r.emails[0] if r.emails else None for r in records],
-        "ids": [[f"{k}:{v}" for k, v in r.identifiers] or None for r in records],
-        "id_kinds": [sorted({k for k, _ in r.identifiers}) or None for r in records],
-        "province": [r.province for r in records],
-        "ward": [r.ward for r in records],
-        "street": [r.street for r in records],
-    }
-    return columns
 
 
 #: DuckDB SQL computing ``phone_masks`` (see :func:`_masks`) from the ``phones`` column.

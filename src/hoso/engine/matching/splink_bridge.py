@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from hoso.engine.matching.model import LevelParams, MatchModel, default_model
-from hoso.engine.matching.record import PHONE_MASKS_SQL, MatchRecord, records_to_columns
 from hoso.engine.matching.settings import (
     DUCKDB_MACROS,
     BlockingRule,
@@ -38,7 +37,6 @@ __all__ = [
     "duckdb_connection",
     "predict_edges",
     "predict_table",
-    "records_to_arrow",
     "rows_to_arrow",
     "splink_settings",
     "term_frequencies",
@@ -176,22 +174,6 @@ def rows_to_arrow(rows: Sequence[Mapping[str, object]], columns: Sequence[str]) 
     arrays = {}
     for column in columns:
         values = [row.get(column) for row in rows]
-        if column in _LIST_COLUMNS:
-            arrays[column] = pa.array(values, type=pa.list_(pa.string()))
-        elif column in _INT_COLUMNS:
-            arrays[column] = pa.array(values, type=pa.int64())
-        else:
-            arrays[column] = pa.array(values, type=pa.string())
-    return pa.table(arrays)
-
-
-def records_to_arrow(records: Sequence[MatchRecord]) -> pa.Table:
-    """The rows of :func:`to_row` for many records as one Arrow table, without masks."""
-    import pyarrow as pa
-
-    columns = records_to_columns(records)
-    arrays = {}
-    for column, values in columns.items():
         if column in _LIST_COLUMNS:
             arrays[column] = pa.array(values, type=pa.list_(pa.string()))
         elif column in _INT_COLUMNS:
@@ -396,7 +378,7 @@ def _model_from_splink(
 
 
 def predict_edges(
-    rows: Sequence[Mapping[str, object]] | pa.Table,
+    rows: Sequence[Mapping[str, object]],
     model: MatchModel,
     *,
     threshold: float,
@@ -408,8 +390,7 @@ def predict_edges(
     """Score every blocked pair with Splink and keep those at or above ``threshold``.
 
     Args:
-        rows: Flattened records (the left dataset when linking), or the Arrow table of
-            :func:`records_to_arrow` (its ``phone_masks`` are then computed in DuckDB).
+        rows: Flattened records (the left dataset when linking).
         right_rows: A second dataset: link the two (Splink ``link_only``) instead of
             deduplicating ``rows``.
         model: The model (its tf tables are registered, so Splink scores as the pure
@@ -420,8 +401,6 @@ def predict_edges(
         spark: A ``SparkSession`` (``spark`` backend).
     """
     if backend == "spark":
-        if not isinstance(rows, Sequence):
-            raise ValueError("the spark backend takes rows")
         return _predict_spark(rows, model, threshold=threshold, spark=spark)
     from splink import DuckDBAPI, Linker
 
@@ -429,17 +408,7 @@ def predict_edges(
     settings = model.match_settings
     with duckdb_connection(options or DuckDBOptions(), ordered=False) as connection:
         api = DuckDBAPI(connection)
-        if isinstance(rows, Sequence):
-            table = api.register(rows_to_arrow(rows, _columns(settings, rows)))
-        else:
-            # Masks in SQL: nine strings per phone are slow to build in Python.
-            connection.register("__hoso_input_arrow", rows)
-            connection.execute(
-                "create table __hoso_input as select *, "
-                f"{PHONE_MASKS_SQL} as phone_masks from __hoso_input_arrow"
-            )
-            connection.unregister("__hoso_input_arrow")
-            table = api.register("__hoso_input")
+        table = api.register(rows_to_arrow(rows, _columns(settings, rows)))
         if right_rows is None:
             settings_dict = splink_settings(
                 model, dialect="duckdb", by_weight=levels_by_weight(model) is not None
