@@ -102,6 +102,8 @@ def test_upload_preview_run_download_undo(
     assert live(db) == 0
     batch = db.get_one(ImportBatch, UUID(batch_url.rsplit("/", 1)[1]), populate_existing=True)
     assert batch.status == "undone"
+    page = app_client.get(undo.headers["location"])
+    assert "Đã hoàn tác lần nhập: gỡ 2 khách hàng" in page.text
 
 
 def test_all_or_nothing_job_imports_nothing(

@@ -303,9 +303,11 @@ UI: dict[str, dict[Locale, str]] = {
     },
     "import_undone_flash": {
         "vi": "Đã hoàn tác lần nhập: gỡ {removed} khách hàng, khôi phục {restored}, tách"
-        " {unmerged} lần gộp; {skipped} giá trị đã bị sửa sau khi nhập được giữ nguyên.",
+        " {unmerged} lần gộp; {skipped} giá trị đã bị sửa sau khi nhập được giữ nguyên;"
+        " {gone} khách hàng đã bị xoá từ trước nên bỏ qua.",
         "en": "The import was undone: {removed} customers removed, {restored} restored,"
-        " {unmerged} merges undone; {skipped} values changed since the import were kept.",
+        " {unmerged} merges undone; {skipped} values changed since the import were kept;"
+        " {gone} customers deleted since were skipped.",
     },
     "target_full_name": {"vi": "Họ và tên", "en": "Full name"},
     "target_family_name": {"vi": "Họ", "en": "Family name"},

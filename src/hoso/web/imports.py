@@ -249,6 +249,7 @@ def undo(
         removed=result.removed,
         restored=result.restored,
         unmerged=result.unmerged,
-        skipped=len(result.skipped),
+        skipped=sum(1 for item in result.skipped if item["reason"] == "changed"),
+        gone=sum(1 for item in result.skipped if item["reason"] == "deleted"),
     )
     return RedirectResponse(f"/imports/{batch_id}", status_code=303)
